@@ -1,0 +1,301 @@
+/**
+ * OrderPoolService handlers: authenticate, validate, call the core, convert.
+ * Errors go through status.ts only.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { exhausted, OrderpoolError, unavailable } from '../domain/errors';
+import type { Financing, MerchantEvent } from '../domain/types';
+import type { Core } from '../runtime/core';
+import type { OrderPoolServiceHandlers } from '../generated/orderpool/v1/OrderPoolService';
+import type { OrderEvent__Output } from '../generated/orderpool/v1/OrderEvent';
+import type { OrderEventAck } from '../generated/orderpool/v1/OrderEventAck';
+import type { MerchantEvent as WireMerchantEvent } from '../generated/orderpool/v1/MerchantEvent';
+import { requireRole, type Auth, type Principal } from './auth';
+import { wireEvent, wireFinancing, wireMerchant, wireOrder } from './convert';
+import { decodeToken, encodeToken } from './page-token';
+import { toServiceError, toWireStatus } from './status';
+import { parse, type Schemas } from './validate';
+
+export interface ApiConfig {
+  /** Events a watcher may have queued before it is cut off. */
+  watchBuffer: number;
+  /** Events of one StreamOrderEvents call in flight before reading pauses. */
+  ingestWindow: number;
+}
+
+const platformRead = (merchantId: string) => ['platform', 'admin', `merchant:${merchantId}`];
+
+export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolServiceHandlers {
+  const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
+
+  function unary<Req, Res>(fn: (req: Req, who: Principal) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      Promise.resolve()
+        .then(() => {
+          if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
+          return fn(call.request, auth.authenticate(call.metadata));
+        })
+        .then(
+          (res) => callback(null, res),
+          (e: unknown) => {
+            if (e instanceof OrderpoolError && (e.status === 'UNAUTHENTICATED' || e.status === 'PERMISSION_DENIED')) {
+              log.warn({ reason: e.reason, path: call.getPath() }, 'access refused');
+            }
+            callback(toServiceError(e, logInternal) as grpc.ServiceError);
+          },
+        );
+    };
+  }
+
+  /** Lenders may read only their own financings. */
+  const canReadFinancing = (who: Principal, merchantId: string, f: Financing) =>
+    requireRole(who, [...platformRead(merchantId), `lender:${f.lenderId}`]);
+
+  async function applyOrderEvent(ev: OrderEvent__Output, who: Principal) {
+    requireRole(who, ['platform']);
+    switch (ev.event) {
+      case 'record': {
+        const r = parse(s.recordOrder, ev.record);
+        return core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount });
+      }
+      case 'complete': {
+        const r = parse(s.completeOrder, ev.complete);
+        return core.completeOrder(r.merchantId, r.orderId);
+      }
+      case 'refund': {
+        const r = parse(s.refundOrder, ev.refund);
+        return core.refundOrder(r.merchantId, r.orderId, r.reason);
+      }
+      default:
+        throw new OrderpoolError('INVALID_ARGUMENT', 'MISSING_FIELD', 'event: one of record, complete or refund is required', { field: 'event' },
+          [{ field: 'event', description: 'one of record, complete or refund is required' }]);
+    }
+  }
+
+  return {
+    RecordOrder: unary(async (req, who) => {
+      requireRole(who, ['platform']);
+      const r = parse(s.recordOrder, req);
+      return wireOrder(await core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount }));
+    }),
+
+    CompleteOrder: unary(async (req, who) => {
+      requireRole(who, ['platform']);
+      const r = parse(s.completeOrder, req);
+      return wireOrder(await core.completeOrder(r.merchantId, r.orderId));
+    }),
+
+    RefundOrder: unary(async (req, who) => {
+      requireRole(who, ['platform']);
+      const r = parse(s.refundOrder, req);
+      return wireOrder(await core.refundOrder(r.merchantId, r.orderId, r.reason));
+    }),
+
+    StreamOrderEvents: (call) => {
+      let who: Principal;
+      try {
+        who = auth.authenticate(call.metadata);
+        if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
+      } catch (e) {
+        call.emit('error', toServiceError(e, logInternal));
+        return;
+      }
+      // Acks leave in input order: each event's promise is queued and the
+      // head is written as soon as it settles.
+      const pending: Promise<OrderEventAck>[] = [];
+      let index = 0;
+      let ended = false;
+      let flushing = false;
+      let paused = false;
+      const flush = async () => {
+        if (flushing) return;
+        flushing = true;
+        while (pending.length > 0) {
+          const ack = await pending[0]!;
+          pending.shift();
+          if (call.cancelled) return;
+          call.write(ack);
+          if (paused && pending.length < config.ingestWindow / 2) {
+            paused = false;
+            call.resume();
+          }
+        }
+        flushing = false;
+        if (ended) call.end();
+      };
+      call.on('data', (ev: OrderEvent__Output) => {
+        const i = index++;
+        const p = applyOrderEvent(ev, who).then(
+          (order): OrderEventAck => ({ index: String(i), order: wireOrder(order), error: null }),
+          (e: unknown): OrderEventAck => ({ index: String(i), order: null, error: toWireStatus(e, logInternal).status }),
+        );
+        pending.push(p);
+        if (pending.length >= config.ingestWindow && !paused) {
+          paused = true;
+          call.pause();
+        }
+        void flush();
+      });
+      call.on('end', () => {
+        ended = true;
+        void flush();
+      });
+      call.on('error', () => undefined);
+    },
+
+    RequestFinancing: unary(async (req, who) => {
+      const r = parse(s.requestFinancing, req);
+      requireRole(who, [`merchant:${r.merchantId}`]);
+      return wireFinancing(await core.requestFinancing(r.merchantId, {
+        lenderId: r.lenderId, currency: r.amount.currency, amount: r.amount.amount, requestId: r.requestId,
+      }));
+    }),
+
+    VerifyFinancing: unary(async (req, who) => {
+      const r = parse(s.verifyFinancing, req);
+      requireRole(who, [`merchant:${r.merchantId}`]);
+      return wireFinancing(await core.verifyFinancing(r.merchantId, r.financingId, r.code));
+    }),
+
+    CancelFinancing: unary(async (req, who) => {
+      const r = parse(s.cancelFinancing, req);
+      requireRole(who, [`merchant:${r.merchantId}`]);
+      return wireFinancing(await core.cancelFinancing(r.merchantId, r.financingId, r.reason));
+    }),
+
+    ConfirmDisbursement: unary(async (req, who) => {
+      const r = parse(s.confirmDisbursement, req);
+      requireRole(who, [`lender:${r.lenderId}`]);
+      return wireFinancing(await core.confirmDisbursement(r.merchantId, r.financingId, r.lenderId, r.amount.currency, r.amount.amount, r.lenderReference));
+    }),
+
+    DeclineFinancing: unary(async (req, who) => {
+      const r = parse(s.declineFinancing, req);
+      requireRole(who, [`lender:${r.lenderId}`]);
+      return wireFinancing(await core.declineFinancing(r.merchantId, r.financingId, r.lenderId, r.reason));
+    }),
+
+    GetMerchant: unary(async (req, who) => {
+      const r = parse(s.getMerchant, req);
+      requireRole(who, platformRead(r.merchantId));
+      return core.readMerchant(r.merchantId, (m) => wireMerchant(m));
+    }),
+
+    GetOrder: unary(async (req, who) => {
+      const r = parse(s.getOrder, req);
+      requireRole(who, platformRead(r.merchantId));
+      return wireOrder(await core.getOrder(r.merchantId, r.orderId));
+    }),
+
+    GetFinancing: unary(async (req, who) => {
+      const r = parse(s.getFinancing, req);
+      const f = await core.getFinancing(r.merchantId, r.financingId);
+      canReadFinancing(who, r.merchantId, f);
+      return wireFinancing(f);
+    }),
+
+    ListPoolOrders: unary(async (req, who) => {
+      const r = parse(s.listPoolOrders, req);
+      const token = decodeToken<{ f: string; p: number }>(r.pageToken, { f: 'string', p: 'number' });
+      if (token && token.f !== r.financingId) decodeToken('!', { x: 'string' });
+      const page = await core.listPoolOrders(r.merchantId, r.financingId, token?.p ?? 0, r.pageSize);
+      canReadFinancing(who, r.merchantId, page.financing);
+      const last = page.orders[page.orders.length - 1];
+      return {
+        orders: page.orders.map(wireOrder),
+        nextPageToken: page.more && last ? encodeToken({ f: r.financingId, p: last.pledgeSeq }) : '',
+      };
+    }),
+
+    ListMerchantEvents: unary(async (req, who) => {
+      const r = parse(s.listMerchantEvents, req);
+      requireRole(who, platformRead(r.merchantId));
+      const from = decodeToken<{ s: number }>(r.pageToken, { s: 'number' })?.s ?? 1;
+      const { events, lastSeq } = await core.listEvents(r.merchantId, from, r.pageSize);
+      const next = events.length > 0 ? events[events.length - 1]!.seq + 1 : from;
+      return { events: events.map(wireEvent), nextPageToken: next <= lastSeq ? encodeToken({ s: next }) : '' };
+    }),
+
+    WatchMerchant: (call) => {
+      void watch(call).catch((e: unknown) => {
+        if (!call.cancelled) call.emit('error', toServiceError(e, logInternal));
+      });
+    },
+  };
+
+  /**
+   * Replay, then live, without a gap or a duplicate: subscribe first
+   * (buffering), replay the journal from from_sequence, then send what the
+   * subscription buffered past the last replayed sequence. A watcher whose
+   * queue passes `watchBuffer` events is ended with RESOURCE_EXHAUSTED.
+   */
+  async function watch(call: grpc.ServerWritableStream<{ merchantId: string; fromSequence: string }, WireMerchantEvent>): Promise<void> {
+    const who = auth.authenticate(call.metadata);
+    if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
+    const r = parse(s.watchMerchant, call.request);
+    requireRole(who, platformRead(r.merchantId));
+    await core.readMerchant(r.merchantId, () => undefined);
+
+    let next = Math.max(1, r.fromSequence);
+    let live = false;
+    let done = false;
+    const queue: MerchantEvent[] = [];
+    let writable = true;
+
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      closers.delete(finish);
+      if (call.cancelled) return;
+      if (err) call.emit('error', toServiceError(err, logInternal));
+      else call.end();
+    };
+    const pumpQueue = () => {
+      while (!done && writable && queue.length > 0) {
+        const ev = queue.shift()!;
+        if (ev.seq < next) continue;
+        next = ev.seq + 1;
+        writable = call.write(wireEvent(ev));
+      }
+    };
+    const unsubscribe = core.hub.subscribe(r.merchantId, (events) => {
+      if (done) return;
+      queue.push(...events);
+      if (queue.length > config.watchBuffer) {
+        finish(exhausted('WATCHER_TOO_SLOW', `watcher fell more than ${config.watchBuffer} events behind; resume from last_sequence + 1`, 0,
+          { last_sequence: String(next - 1) }));
+        return;
+      }
+      if (live) pumpQueue();
+    });
+    closers.add(finish);
+    call.on('cancelled', () => finish());
+    call.on('drain', () => {
+      writable = true;
+      if (live) pumpQueue();
+    });
+
+    // Replay from the journal, waiting for the client when it is slow.
+    for (;;) {
+      const batch = await core.store.readEvents(r.merchantId, next, 256);
+      for (const ev of batch) {
+        if (done) return;
+        if (ev.seq < next) continue;
+        next = ev.seq + 1;
+        if (!call.write(wireEvent(ev))) await new Promise((res) => call.once('drain', res));
+      }
+      if (batch.length < 256 || done) break;
+    }
+    live = true;
+    pumpQueue();
+  }
+}
+
+/** Watchers to end with UNAVAILABLE when the server drains. */
+const closers = new Set<(err?: unknown) => void>();
+
+export function closeWatchers(): void {
+  for (const close of [...closers]) close(unavailable('SHUTTING_DOWN', 'the server is shutting down'));
+}

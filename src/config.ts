@@ -1,0 +1,122 @@
+/**
+ * Configuration: flags, each with an ORDERPOOL_* environment variable
+ * (commander). DESIGN.md fixes the names of --listen, --data-dir,
+ * --notifier, --auth-file and --insecure; the rest are ours.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface Config {
+  listen: string;
+  dataDir: string;
+  notifier: string;
+  authFile: string;
+  insecure: boolean;
+  logLevel: string;
+  shards: number;
+  maxActiveMerchants: number;
+  passivateAfterMs: number;
+  maxMailbox: number;
+  maxShardQueue: number;
+  verificationTtlMs: number;
+  disbursementTimeoutMs: number;
+  maxOrdersPerMerchant: number;
+  maxAmount: bigint;
+  watchBuffer: number;
+  ingestWindow: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  gatewayTimeoutMs: number;
+  drainTimeoutMs: number;
+}
+
+export const DEFAULTS: Config = {
+  listen: '127.0.0.1:50051',
+  dataDir: './data',
+  notifier: '',
+  authFile: '',
+  insecure: false,
+  logLevel: 'info',
+  shards: 16,
+  maxActiveMerchants: 100_000,
+  passivateAfterMs: 5 * 60_000,
+  maxMailbox: 1_000,
+  maxShardQueue: 20_000,
+  verificationTtlMs: 10 * 60_000,
+  disbursementTimeoutMs: 24 * 3600_000,
+  maxOrdersPerMerchant: 100_000,
+  maxAmount: 10n ** 13n,
+  watchBuffer: 10_000,
+  ingestWindow: 1_024,
+  retryBaseMs: 200,
+  retryMaxMs: 30_000,
+  gatewayTimeoutMs: 5_000,
+  drainTimeoutMs: 10_000,
+};
+
+/** "250ms", "30s", "10m", "24h" or plain milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 10m or 24h');
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1);
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function configCommand(): Command {
+  const opt = (flags: string, env: string, description: string, parse?: (v: string) => unknown) => {
+    const o = new Option(flags, description).env(env);
+    return parse ? o.argParser(parse) : o;
+  };
+  return new Command('orderpool')
+    .description('Lends a merchant money against its unpaid orders; repays the lender as they complete.')
+    .addOption(opt('--listen <host:port>', 'ORDERPOOL_LISTEN', `address to serve gRPC on (default ${DEFAULTS.listen})`))
+    .addOption(opt('--data-dir <dir>', 'ORDERPOOL_DATA_DIR', `LevelDB directory (default ${DEFAULTS.dataDir})`))
+    .addOption(opt('--notifier <host:port>', 'ORDERPOOL_NOTIFIER', 'MerchantNotifierService target; without it codes are logged (development only)'))
+    .addOption(opt('--auth-file <file>', 'ORDERPOOL_AUTH_FILE', 'JSON principals file; without it, loopback only'))
+    .addOption(new Option('--insecure', 'allow a non-loopback --listen without an auth file').env('ORDERPOOL_INSECURE'))
+    .addOption(opt('--log-level <level>', 'ORDERPOOL_LOG_LEVEL', 'trace|debug|info|warn|error (default info)'))
+    .addOption(opt('--shards <n>', 'ORDERPOOL_SHARDS', `in-process shards (default ${DEFAULTS.shards})`, positiveInt))
+    .addOption(opt('--max-active-merchants <n>', 'ORDERPOOL_MAX_ACTIVE_MERCHANTS', `merchants kept in memory (default ${DEFAULTS.maxActiveMerchants})`, positiveInt))
+    .addOption(opt('--passivate-after <duration>', 'ORDERPOOL_PASSIVATE_AFTER', 'drop an idle merchant from memory after (default 5m)', parseDuration))
+    .addOption(opt('--max-mailbox <n>', 'ORDERPOOL_MAX_MAILBOX', `queued requests per merchant (default ${DEFAULTS.maxMailbox})`, positiveInt))
+    .addOption(opt('--verification-ttl <duration>', 'ORDERPOOL_VERIFICATION_TTL', 'default life of a verification code (default 10m)', parseDuration))
+    .addOption(opt('--disbursement-timeout <duration>', 'ORDERPOOL_DISBURSEMENT_TIMEOUT', 'default time a lender has to disburse (default 24h)', parseDuration))
+    .addOption(opt('--max-orders-per-merchant <n>', 'ORDERPOOL_MAX_ORDERS_PER_MERCHANT', `orders one merchant may hold (default ${DEFAULTS.maxOrdersPerMerchant})`, positiveInt))
+    .addOption(opt('--max-amount <minor-units>', 'ORDERPOOL_MAX_AMOUNT', 'largest order or request amount (default 10000000000000)', (v) => BigInt(v)))
+    .addOption(opt('--watch-buffer <n>', 'ORDERPOOL_WATCH_BUFFER', `events a slow watcher may lag before it is cut off (default ${DEFAULTS.watchBuffer})`, positiveInt))
+    .addOption(opt('--retry-max <duration>', 'ORDERPOOL_RETRY_MAX', 'longest delivery backoff (default 30s)', parseDuration));
+}
+
+export function resolveConfig(argv: string[]): Config {
+  const cmd = configCommand();
+  cmd.parse(argv, { from: 'user' });
+  const o = cmd.opts<Record<string, unknown>>();
+  const c: Config = { ...DEFAULTS };
+  if (o.listen) c.listen = String(o.listen);
+  if (o.dataDir) c.dataDir = String(o.dataDir);
+  if (o.notifier) c.notifier = String(o.notifier);
+  if (o.authFile) c.authFile = String(o.authFile);
+  if (o.insecure) c.insecure = true;
+  if (o.logLevel) c.logLevel = String(o.logLevel);
+  if (o.shards) c.shards = o.shards as number;
+  if (o.maxActiveMerchants) c.maxActiveMerchants = o.maxActiveMerchants as number;
+  if (o.passivateAfter !== undefined) c.passivateAfterMs = o.passivateAfter as number;
+  if (o.maxMailbox) c.maxMailbox = o.maxMailbox as number;
+  if (o.verificationTtl) c.verificationTtlMs = o.verificationTtl as number;
+  if (o.disbursementTimeout) c.disbursementTimeoutMs = o.disbursementTimeout as number;
+  if (o.maxOrdersPerMerchant) c.maxOrdersPerMerchant = o.maxOrdersPerMerchant as number;
+  if (o.maxAmount) c.maxAmount = o.maxAmount as bigint;
+  if (o.watchBuffer) c.watchBuffer = o.watchBuffer as number;
+  if (o.retryMax) c.retryMaxMs = o.retryMax as number;
+  return c;
+}
+
+export function isLoopback(listen: string): boolean {
+  const host = listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

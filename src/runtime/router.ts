@@ -1,0 +1,262 @@
+/**
+ * Router, shards and actors (DESIGN.md "Architecture").
+ *
+ *  R1 A merchant id hashes to one shard; within a shard each merchant is one
+ *     actor with one mailbox: its commands and reads run one at a time.
+ *  R2 Compute, persist, then act: a command runs against the in-memory state,
+ *     its events + snapshot + outbox rows are committed in one synced batch
+ *     (grouped with other actors' commits by the store), and only then is the
+ *     caller answered, the events published and the effects handed to
+ *     delivery. If the commit fails the actor's memory is dropped and
+ *     reloaded from disk on next use, so nothing half-done survives.
+ *  R3 Lazy activation: an actor is loaded from its snapshot (and the journal
+ *     after it) on first use; start-up reads no merchant.
+ *  R4 Passivation: actors idle longer than `idleMs`, or the least recently
+ *     used beyond `maxActive`, are dropped from memory (their state is on
+ *     disk already).
+ *  R5 Bounded queues: a full mailbox or shard gives RESOURCE_EXHAUSTED.
+ */
+import { createHash } from 'node:crypto';
+import { ensureError, exhausted, OrderpoolError, unavailable } from '../domain/errors';
+import { Merchant, type DomainConfig, type Env, type Tx } from '../domain/merchant';
+import type { Effect, MerchantEvent } from '../domain/types';
+import type { MerchantCommit, RequestRecord, Store } from '../store/store';
+import type { Clock } from './clock';
+
+export interface RuntimeConfig {
+  shards: number;
+  maxActive: number;
+  idleMs: number;
+  maxMailbox: number;
+  maxShardQueue: number;
+  domain: DomainConfig;
+}
+
+export interface Committed {
+  merchantId: string;
+  events: MerchantEvent[];
+  effects: { key: string; effect: Effect }[];
+  deadline: { at: number; financingId: string };
+}
+
+type Task = () => Promise<void>;
+
+interface Slot {
+  merchantId: string;
+  merchant: Merchant | undefined;
+  mailbox: Task[];
+  running: boolean;
+  lastUsed: number;
+}
+
+interface Shard {
+  slots: Map<string, Slot>;
+  queued: number;
+}
+
+export interface CommandOptions<T, C> {
+  /**
+   * Runs first, inside the mailbox: reads what the body needs from the store
+   * (an ended financing, a request_id record), or answers without running.
+   */
+  prepare?: (m: Merchant) => Promise<{ answer: T } | { context: C }>;
+  body: (m: Merchant, context: C | undefined) => T;
+  request?: { requestId: string; record: (result: T, tx: Tx) => RequestRecord };
+}
+
+export class Router {
+  private readonly shards: Shard[];
+  private active = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private draining: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly config: RuntimeConfig,
+    private readonly random: { newFinancingId(): string; newCode(): string },
+    private readonly onCommitted: (c: Committed) => void,
+  ) {
+    this.shards = Array.from({ length: config.shards }, () => ({ slots: new Map(), queued: 0 }));
+    if (config.idleMs > 0) {
+      this.sweeper = setInterval(() => this.sweepIdle(), Math.max(1000, Math.floor(config.idleMs / 2)));
+      this.sweeper.unref();
+    }
+  }
+
+  stats(): { active: number; shards: number[] } {
+    return { active: this.active, shards: this.shards.map((s) => s.queued) };
+  }
+
+  shardOf(merchantId: string): number {
+    return createHash('sha1').update(merchantId).digest().readUInt32BE(0) % this.shards.length;
+  }
+
+  /** Runs a read against the merchant's current state (in its mailbox). */
+  read<T>(merchantId: string, fn: (m: Merchant) => T | Promise<T>): Promise<T> {
+    return this.enqueue(merchantId, async (slot) => fn(await this.load(slot)));
+  }
+
+  /** Runs a command: compute, persist, then answer (R2). */
+  command<T, C = undefined>(merchantId: string, opts: CommandOptions<T, C>): Promise<T> {
+    return this.enqueue(merchantId, (slot) => this.runCommand(slot, opts));
+  }
+
+  /** Resolves when no command is running or queued. */
+  async drain(): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => (this.draining = resolve));
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  private enqueue<T>(merchantId: string, work: (slot: Slot) => Promise<T>): Promise<T> {
+    const shard = this.shards[this.shardOf(merchantId)]!;
+    let slot = shard.slots.get(merchantId);
+    if (slot && slot.mailbox.length >= this.config.maxMailbox) {
+      return Promise.reject(exhausted('MAILBOX_FULL', `too many requests queued for merchant ${merchantId}`, 100));
+    }
+    if (shard.queued >= this.config.maxShardQueue) {
+      return Promise.reject(exhausted('SHARD_BUSY', 'the service is overloaded', 100));
+    }
+    if (!slot) {
+      slot = { merchantId, merchant: undefined, mailbox: [], running: false, lastUsed: 0 };
+      shard.slots.set(merchantId, slot);
+    } else {
+      // Map order is recency order: move to the back.
+      shard.slots.delete(merchantId);
+      shard.slots.set(merchantId, slot);
+    }
+    const s = slot;
+    shard.queued++;
+    this.inFlight++;
+    return new Promise<T>((resolve, reject) => {
+      s.mailbox.push(async () => {
+        try {
+          resolve(await work(s));
+        } catch (e) {
+          reject(e);
+        } finally {
+          shard.queued--;
+          this.inFlight--;
+          s.lastUsed = Date.now();
+          if (this.inFlight === 0 && this.draining) {
+            this.draining();
+            this.draining = undefined;
+          }
+        }
+      });
+      if (!s.running) void this.pump(shard, s);
+    });
+  }
+
+  private async pump(shard: Shard, slot: Slot): Promise<void> {
+    slot.running = true;
+    while (slot.mailbox.length > 0) await slot.mailbox.shift()!();
+    slot.running = false;
+    if (this.active > this.config.maxActive) this.evictOverCap();
+  }
+
+  private async load(slot: Slot): Promise<Merchant> {
+    if (slot.merchant) return slot.merchant;
+    const loaded = await this.store.loadMerchant(slot.merchantId);
+    let m: Merchant;
+    if (loaded) {
+      m = Merchant.restore(loaded.snapshot, loaded.orders);
+      for (const ev of loaded.tail) m.apply(ev);
+    } else {
+      m = new Merchant(slot.merchantId);
+    }
+    if (!slot.merchant) {
+      slot.merchant = m;
+      this.active++;
+    }
+    return slot.merchant;
+  }
+
+  private async runCommand<T, C>(slot: Slot, opts: CommandOptions<T, C>): Promise<T> {
+    const m = await this.load(slot);
+    let context: C | undefined;
+    if (opts.prepare) {
+      const p = await opts.prepare(m);
+      if ('answer' in p) return p.answer;
+      context = p.context;
+    }
+    const env: Env = { now: this.clock.now(), config: this.config.domain, ...this.random };
+    const deadlineBefore = m.deadline();
+    const seqBefore = m.seq;
+    let tx: Tx;
+    let result: T;
+    try {
+      ({ tx, result } = m.run(env, (mm) => opts.body(mm, context)));
+    } catch (e) {
+      if (m.seq !== seqBefore) this.forget(slot); // a bug mid-command: reload from disk
+      throw e;
+    }
+    if (tx.events.length === 0) return result;
+    const deadlineAfter = m.deadline();
+    const commit: MerchantCommit = {
+      merchantId: m.merchantId,
+      snapshot: m.snapshot(),
+      events: tx.events,
+      orders: [...tx.dirtyOrders.values()],
+      financings: [...tx.financings.values()],
+      effects: tx.effects,
+      timer: { before: deadlineBefore, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
+    };
+    if (opts.request) commit.request = { requestId: opts.request.requestId, record: opts.request.record(result, tx) };
+    let keys: string[];
+    try {
+      keys = await this.store.commit([commit]);
+    } catch (e) {
+      this.forget(slot);
+      throw unavailable('STORE_UNAVAILABLE', 'the store could not write; nothing was changed', ensureError(e));
+    }
+    this.onCommitted({
+      merchantId: m.merchantId,
+      events: tx.events,
+      effects: tx.effects.map((effect, i) => ({ key: keys[i]!, effect })),
+      deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
+    });
+    if (tx.failure) throw tx.failure;
+    return result;
+  }
+
+  private forget(slot: Slot): void {
+    if (slot.merchant) {
+      slot.merchant = undefined;
+      this.active--;
+    }
+  }
+
+  private evictOverCap(): void {
+    for (const shard of this.shards) {
+      for (const slot of shard.slots.values()) {
+        if (this.active <= this.config.maxActive) return;
+        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot);
+      }
+    }
+  }
+
+  private sweepIdle(): void {
+    const cutoff = Date.now() - this.config.idleMs;
+    for (const shard of this.shards) {
+      for (const slot of [...shard.slots.values()]) {
+        if (slot.lastUsed > cutoff) break; // recency order: the rest are newer
+        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot);
+      }
+    }
+  }
+
+  private evict(shard: Shard, slot: Slot): void {
+    shard.slots.delete(slot.merchantId);
+    this.forget(slot);
+  }
+}
+
+export function isOrderpoolError(e: unknown): e is OrderpoolError {
+  return e instanceof OrderpoolError;
+}

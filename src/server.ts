@@ -1,0 +1,130 @@
+/**
+ * The composition root: store, core, delivery, gRPC server, health and
+ * reflection. `startServer` is what `npm start` and the tests run.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import pino, { type Logger } from 'pino';
+import { DEFAULTS, isLoopback, type Config } from './config';
+import { systemRandom } from './domain/merchant';
+import { Auth } from './api/auth';
+import { closeWatchers, orderPoolHandlers } from './api/order-pool-service';
+import { lenderAdminHandlers } from './api/lender-admin-service';
+import { packageDefinition, v1 } from './api/proto';
+import { schemas } from './api/validate';
+import { GrpcGatewayClients, type GatewayClients } from './gateways/clients';
+import { Delivery } from './gateways/delivery';
+import { SystemClock, type Clock } from './runtime/clock';
+import { Core } from './runtime/core';
+import { LevelStore, type LevelStoreOptions } from './store/level-store';
+
+export interface ServerOptions extends Partial<Config> {
+  clock?: Clock;
+  logger?: Logger;
+  random?: { newFinancingId(): string; newCode(): string };
+  store?: LevelStoreOptions;
+  gateways?: GatewayClients;
+}
+
+export interface RunningServer {
+  /** The bound port (useful with --listen host:0). */
+  port: number;
+  address: string;
+  core: Core;
+  delivery: Delivery;
+  store: LevelStore;
+  config: Config;
+  /** Drains: refuse new calls, finish in-flight ones, flush, close LevelDB. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const config: Config = { ...DEFAULTS, ...stripUndefined(options) };
+  const log = options.logger ?? pino({ level: config.logLevel, base: { service: 'orderpool' } });
+  const auth = config.authFile ? Auth.fromFile(config.authFile) : Auth.none();
+  if (!auth.enabled && !isLoopback(config.listen) && !config.insecure) {
+    throw new Error(`refusing to listen on ${config.listen} without --auth-file; pass --insecure to allow it`);
+  }
+  if (!auth.enabled) log.warn({ listen: config.listen }, 'no --auth-file: every caller is trusted; serving on loopback only');
+
+  const store = await LevelStore.open(config.dataDir, options.store);
+  const clock = options.clock ?? new SystemClock();
+  const core = new Core(store, clock, {
+    shards: config.shards,
+    maxActive: config.maxActiveMerchants,
+    idleMs: config.passivateAfterMs,
+    maxMailbox: config.maxMailbox,
+    maxShardQueue: config.maxShardQueue,
+    domain: {
+      verificationTtlMs: config.verificationTtlMs,
+      disbursementTimeoutMs: config.disbursementTimeoutMs,
+      maxVerificationAttempts: 5,
+      maxOrdersPerMerchant: config.maxOrdersPerMerchant,
+    },
+  }, options.random ?? systemRandom, log);
+  await core.start();
+  const clients = options.gateways ?? new GrpcGatewayClients((id) => core.lenders.get(id), config.notifier, log);
+  const delivery = new Delivery(store, clients, {
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    callTimeoutMs: config.gatewayTimeoutMs,
+    maxCoalesce: 1000,
+  }, log, () => clock.now());
+  core.delivery = delivery;
+  await delivery.start();
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const shutdown = { draining: false };
+  const s = schemas({ maxAmount: config.maxAmount, maxIdLength: 128, maxTextLength: 512 });
+  server.addService(v1.OrderPoolService.service, orderPoolHandlers(core, auth, s, {
+    watchBuffer: config.watchBuffer,
+    ingestWindow: config.ingestWindow,
+  }, log, shutdown));
+  server.addService(v1.LenderAdminService.service, lenderAdminHandlers(core, auth, s, log));
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'orderpool.v1.OrderPoolService': 'SERVING',
+    'orderpool.v1.LenderAdminService': 'SERVING',
+  });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(config.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  const address = config.listen.replace(/:\d+$/, `:${port}`);
+  log.info({ address, dataDir: config.dataDir, notifier: config.notifier || null, auth: auth.enabled }, 'orderpool serving');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    shutdown.draining = true;
+    for (const svc of ['', 'orderpool.v1.OrderPoolService', 'orderpool.v1.LenderAdminService']) health.setStatus(svc, 'NOT_SERVING');
+    closeWatchers();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, config.drainTimeoutMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await core.router.drain();
+    core.stop();
+    delivery.stop();
+    clients.close();
+    await store.close();
+    log.info('orderpool stopped');
+  })());
+
+  return { port, address, core, delivery, store, config, stop };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

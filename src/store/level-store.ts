@@ -1,0 +1,199 @@
+/**
+ * The LevelDB store (classic-level). Key layout, with NUL as the separator
+ * (ids are printable ASCII, so they never contain it):
+ *
+ *   s <m>                 merchant snapshot
+ *   e <m> <seq:12>        journal event
+ *   o <m> <order_id>      order
+ *   f <m> <financing_id>  financing
+ *   r <m> <request_id>    RequestFinancing's first answer
+ *   l <lender_id>         lender
+ *   x <n:16>              outbox row, in the order written
+ *   t <ms:15> <m>         a merchant's pending deadline
+ *
+ * Group commit: commits that arrive while a write is in flight are written
+ * together in the next synced batch; every caller is answered only after the
+ * batch that holds its commit is on disk.
+ */
+import { ClassicLevel } from 'classic-level';
+import { decode, encode } from './codec';
+import type { MerchantSnapshot } from '../domain/merchant';
+import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
+import type { LoadedMerchant, MerchantCommit, OutboxRow, RequestRecord, Store, TimerRow } from './store';
+
+const SEP = '\x00';
+const END = '\x01';
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+const k = {
+  snap: (m: string) => `s${SEP}${m}`,
+  event: (m: string, seq: number) => `e${SEP}${m}${SEP}${pad(seq, 12)}`,
+  eventsOf: (m: string) => `e${SEP}${m}${SEP}`,
+  order: (m: string, id: string) => `o${SEP}${m}${SEP}${id}`,
+  ordersOf: (m: string) => `o${SEP}${m}${SEP}`,
+  financing: (m: string, id: string) => `f${SEP}${m}${SEP}${id}`,
+  request: (m: string, id: string) => `r${SEP}${m}${SEP}${id}`,
+  lender: (id: string) => `l${SEP}${id}`,
+  outbox: (n: number) => `x${SEP}${pad(n, 16)}`,
+  timer: (deadline: number, m: string) => `t${SEP}${pad(deadline, 15)}${SEP}${m}`,
+};
+
+type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+export interface LevelStoreOptions {
+  /** Test hook: throw instead of writing (disk full, I/O error). */
+  failWrites?: () => Error | undefined;
+  /** Observes each synced batch (metrics, tests). */
+  onBatch?: (commits: number, ops: number, ms: number) => void;
+}
+
+export class LevelStore implements Store {
+  private outboxSeq = 0;
+  private queue: { ops: Op[]; count: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
+
+  private constructor(private readonly db: ClassicLevel<string, string>, private readonly opts: LevelStoreOptions) {}
+
+  static async open(dir: string, opts: LevelStoreOptions = {}): Promise<LevelStore> {
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    const s = new LevelStore(db, opts);
+    // Continue the outbox numbering after the last row (O(1): one seek).
+    for await (const key of db.keys({ gte: `x${SEP}`, lt: `x${END}`, reverse: true, limit: 1 })) {
+      s.outboxSeq = Number(key.slice(2));
+    }
+    return s;
+  }
+
+  private opsOf(c: MerchantCommit, ops: Op[]): void {
+    const m = c.merchantId;
+    ops.push({ type: 'put', key: k.snap(m), value: encode(c.snapshot) });
+    for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encode(e) });
+    for (const o of c.orders) ops.push({ type: 'put', key: k.order(m, o.orderId), value: encode(o) });
+    for (const f of c.financings) ops.push({ type: 'put', key: k.financing(m, f.financingId), value: encode(f) });
+    for (const e of c.effects) ops.push({ type: 'put', key: k.outbox(++this.outboxSeq), value: encode(e) });
+    if (c.request) ops.push({ type: 'put', key: k.request(m, c.request.requestId), value: encode(c.request.record) });
+    if (c.timer && c.timer.before !== c.timer.after) {
+      if (c.timer.before) ops.push({ type: 'del', key: k.timer(c.timer.before, m) });
+      if (c.timer.after) ops.push({ type: 'put', key: k.timer(c.timer.after, m), value: c.timer.financingId });
+    }
+  }
+
+  /** Commits and returns the outbox keys given to the effects, in order. */
+  async commit(commits: MerchantCommit[]): Promise<string[]> {
+    const ops: Op[] = [];
+    const keys: string[] = [];
+    for (const c of commits) {
+      const first = this.outboxSeq + 1;
+      this.opsOf(c, ops);
+      for (let n = first; n <= this.outboxSeq; n++) keys.push(k.outbox(n));
+    }
+    await this.enqueue(ops, commits.length);
+    return keys;
+  }
+
+  private enqueue(ops: Op[], count: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ops, count, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      const ops = group.length === 1 ? group[0]!.ops : group.flatMap((g) => g.ops);
+      const t0 = performance.now();
+      try {
+        const injected = this.opts.failWrites?.();
+        if (injected) throw injected;
+        await this.db.batch(ops, { sync: true });
+        this.opts.onBatch?.(group.reduce((n, g) => n + g.count, 0), ops.length, performance.now() - t0);
+        for (const g of group) g.resolve();
+      } catch (e) {
+        for (const g of group) g.reject(e);
+      }
+    }
+    this.writing = false;
+  }
+
+  async loadMerchant(merchantId: string): Promise<LoadedMerchant | undefined> {
+    const raw = await this.db.get(k.snap(merchantId));
+    if (raw === undefined) return undefined;
+    const snapshot = decode<MerchantSnapshot>(raw);
+    const tail = await this.readEvents(merchantId, snapshot.seq + 1, Number.MAX_SAFE_INTEGER);
+    const orders: Order[] = [];
+    const p = k.ordersOf(merchantId);
+    for await (const v of this.db.values({ gte: p, lt: p.slice(0, -1) + END })) orders.push(decode<Order>(v));
+    return { snapshot, tail, orders };
+  }
+
+  async readEvents(merchantId: string, fromSeq: number, limit: number): Promise<MerchantEvent[]> {
+    const p = k.eventsOf(merchantId);
+    const out: MerchantEvent[] = [];
+    for await (const v of this.db.values({ gte: k.event(merchantId, Math.max(1, fromSeq)), lt: p.slice(0, -1) + END, limit })) {
+      out.push(decode<MerchantEvent>(v));
+    }
+    return out;
+  }
+
+  async getFinancing(merchantId: string, financingId: string): Promise<Financing | undefined> {
+    const v = await this.db.get(k.financing(merchantId, financingId));
+    return v === undefined ? undefined : decode<Financing>(v);
+  }
+
+  async getOrder(merchantId: string, orderId: string): Promise<Order | undefined> {
+    const v = await this.db.get(k.order(merchantId, orderId));
+    return v === undefined ? undefined : decode<Order>(v);
+  }
+
+  async getRequest(merchantId: string, requestId: string): Promise<RequestRecord | undefined> {
+    const v = await this.db.get(k.request(merchantId, requestId));
+    return v === undefined ? undefined : decode<RequestRecord>(v);
+  }
+
+  async putLender(lender: Lender): Promise<void> {
+    await this.enqueue([{ type: 'put', key: k.lender(lender.lenderId), value: encode(lender) }], 1);
+  }
+
+  async listLenders(): Promise<Lender[]> {
+    const out: Lender[] = [];
+    for await (const v of this.db.values({ gte: `l${SEP}`, lt: `l${END}` })) out.push(decode<Lender>(v));
+    return out;
+  }
+
+  async scanOutbox(): Promise<OutboxRow[]> {
+    const out: OutboxRow[] = [];
+    for await (const [key, v] of this.db.iterator({ gte: `x${SEP}`, lt: `x${END}` })) out.push({ key, effect: decode<Effect>(v) });
+    return out;
+  }
+
+  async deleteOutbox(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    // Not synced on purpose: losing a delete only re-sends an effect under
+    // its same idempotency key, which the lender deduplicates.
+    await this.db.batch(keys.map((key) => ({ type: 'del' as const, key })));
+  }
+
+  async replaceOutbox(remove: string[], row: OutboxRow): Promise<void> {
+    const ops: Op[] = remove.filter((key) => key !== row.key).map((key) => ({ type: 'del' as const, key }));
+    ops.push({ type: 'put', key: row.key, value: encode(row.effect) });
+    await this.enqueue(ops, 0);
+  }
+
+  async scanTimers(): Promise<TimerRow[]> {
+    const out: TimerRow[] = [];
+    for await (const [key, financingId] of this.db.iterator({ gte: `t${SEP}`, lt: `t${END}` })) {
+      const [, deadline, merchantId] = key.split(SEP);
+      out.push({ deadline: Number(deadline), merchantId: merchantId!, financingId });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.db.close();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The storage interface (DESIGN.md "Storage behind one small interface"):
+ * commit a merchant's events + snapshot + outbox rows atomically; read a
+ * snapshot and the events after it; scan the outbox. LevelDB
+ * (./level-store.ts) is the embedded implementation.
+ */
+import type { MerchantSnapshot } from '../domain/merchant';
+import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
+
+/** What RequestFinancing answered the first time, for request_id replays. */
+export interface RequestRecord {
+  lenderId: string;
+  currency: string;
+  amount: bigint;
+  financingId: string;
+  /** The first answer: a financing, or the error it failed with. */
+  financing?: Financing;
+  error?: { status: string; reason: string; message: string; metadata: Record<string, string> };
+}
+
+export interface MerchantCommit {
+  merchantId: string;
+  snapshot: MerchantSnapshot;
+  events: MerchantEvent[];
+  orders: Order[];
+  financings: Financing[];
+  effects: Effect[];
+  request?: { requestId: string; record: RequestRecord };
+  /** The merchant's deadline before and after the command (0: none). */
+  timer?: { before: number; after: number; financingId: string };
+}
+
+export interface LoadedMerchant {
+  snapshot: MerchantSnapshot;
+  /** Journal entries after the snapshot's sequence (normally none). */
+  tail: MerchantEvent[];
+  orders: Order[];
+}
+
+export interface OutboxRow {
+  key: string;
+  effect: Effect;
+}
+
+export interface TimerRow {
+  deadline: number;
+  merchantId: string;
+  financingId: string;
+}
+
+export interface Store {
+  /**
+   * Writes the commits in one synced batch (grouped with concurrent callers);
+   * resolves to the outbox keys given to their effects, in order.
+   */
+  commit(commits: MerchantCommit[]): Promise<string[]>;
+  loadMerchant(merchantId: string): Promise<LoadedMerchant | undefined>;
+  readEvents(merchantId: string, fromSeq: number, limit: number): Promise<MerchantEvent[]>;
+  getFinancing(merchantId: string, financingId: string): Promise<Financing | undefined>;
+  getOrder(merchantId: string, orderId: string): Promise<Order | undefined>;
+  getRequest(merchantId: string, requestId: string): Promise<RequestRecord | undefined>;
+  putLender(lender: Lender): Promise<void>;
+  listLenders(): Promise<Lender[]>;
+  scanOutbox(): Promise<OutboxRow[]>;
+  /** Removes delivered rows. */
+  deleteOutbox(keys: string[]): Promise<void>;
+  /** Replaces rows by one coalesced row, atomically, before it is first sent. */
+  replaceOutbox(remove: string[], row: OutboxRow): Promise<void>;
+  scanTimers(): Promise<TimerRow[]>;
+  close(): Promise<void>;
+}
