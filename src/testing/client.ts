@@ -1,0 +1,99 @@
+/**
+ * Promise-returning typed clients of OrderPoolService and LenderAdminService,
+ * for the tests, the demo and scripts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { v1 } from '../api/proto';
+import type { OrderPoolServiceClient } from '../generated/orderpool/v1/OrderPoolService';
+import type { LenderAdminServiceClient } from '../generated/orderpool/v1/LenderAdminService';
+import type { RecordOrderRequest } from '../generated/orderpool/v1/RecordOrderRequest';
+import type { CompleteOrderRequest } from '../generated/orderpool/v1/CompleteOrderRequest';
+import type { RefundOrderRequest } from '../generated/orderpool/v1/RefundOrderRequest';
+import type { RequestFinancingRequest } from '../generated/orderpool/v1/RequestFinancingRequest';
+import type { VerifyFinancingRequest } from '../generated/orderpool/v1/VerifyFinancingRequest';
+import type { CancelFinancingRequest } from '../generated/orderpool/v1/CancelFinancingRequest';
+import type { ConfirmDisbursementRequest } from '../generated/orderpool/v1/ConfirmDisbursementRequest';
+import type { DeclineFinancingRequest } from '../generated/orderpool/v1/DeclineFinancingRequest';
+import type { GetMerchantRequest } from '../generated/orderpool/v1/GetMerchantRequest';
+import type { GetOrderRequest } from '../generated/orderpool/v1/GetOrderRequest';
+import type { GetFinancingRequest } from '../generated/orderpool/v1/GetFinancingRequest';
+import type { ListPoolOrdersRequest } from '../generated/orderpool/v1/ListPoolOrdersRequest';
+import type { ListMerchantEventsRequest } from '../generated/orderpool/v1/ListMerchantEventsRequest';
+import type { UpsertLenderRequest } from '../generated/orderpool/v1/UpsertLenderRequest';
+import type { GetLenderRequest } from '../generated/orderpool/v1/GetLenderRequest';
+import type { ListLendersRequest } from '../generated/orderpool/v1/ListLendersRequest';
+import type { Order__Output } from '../generated/orderpool/v1/Order';
+import type { Financing__Output } from '../generated/orderpool/v1/Financing';
+import type { Merchant__Output } from '../generated/orderpool/v1/Merchant';
+import type { Lender__Output } from '../generated/orderpool/v1/Lender';
+import type { ListPoolOrdersResponse__Output } from '../generated/orderpool/v1/ListPoolOrdersResponse';
+import type { ListMerchantEventsResponse__Output } from '../generated/orderpool/v1/ListMerchantEventsResponse';
+import type { ListLendersResponse__Output } from '../generated/orderpool/v1/ListLendersResponse';
+
+type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown;
+
+function p<Req, Res>(client: grpc.Client, fn: Unary<Req, Res>, md: () => grpc.Metadata) {
+  return (req: Req): Promise<Res> =>
+    new Promise((resolve, reject) => fn.call(client, req, md(), (e, r) => (e ? reject(e) : resolve(r as Res))));
+}
+
+export interface Clients {
+  raw: OrderPoolServiceClient;
+  rawAdmin: LenderAdminServiceClient;
+  metadata(): grpc.Metadata;
+  recordOrder(r: RecordOrderRequest): Promise<Order__Output>;
+  completeOrder(r: CompleteOrderRequest): Promise<Order__Output>;
+  refundOrder(r: RefundOrderRequest): Promise<Order__Output>;
+  requestFinancing(r: RequestFinancingRequest): Promise<Financing__Output>;
+  verifyFinancing(r: VerifyFinancingRequest): Promise<Financing__Output>;
+  cancelFinancing(r: CancelFinancingRequest): Promise<Financing__Output>;
+  confirmDisbursement(r: ConfirmDisbursementRequest): Promise<Financing__Output>;
+  declineFinancing(r: DeclineFinancingRequest): Promise<Financing__Output>;
+  getMerchant(r: GetMerchantRequest): Promise<Merchant__Output>;
+  getOrder(r: GetOrderRequest): Promise<Order__Output>;
+  getFinancing(r: GetFinancingRequest): Promise<Financing__Output>;
+  listPoolOrders(r: ListPoolOrdersRequest): Promise<ListPoolOrdersResponse__Output>;
+  listMerchantEvents(r: ListMerchantEventsRequest): Promise<ListMerchantEventsResponse__Output>;
+  upsertLender(r: UpsertLenderRequest): Promise<Lender__Output>;
+  getLender(r: GetLenderRequest): Promise<Lender__Output>;
+  listLenders(r: ListLendersRequest): Promise<ListLendersResponse__Output>;
+  close(): void;
+}
+
+export function connect(target: string, token?: string): Clients {
+  const creds = grpc.credentials.createInsecure();
+  const raw = new v1.OrderPoolService(target, creds);
+  const rawAdmin = new v1.LenderAdminService(target, creds);
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    if (token) m.set('authorization', `Bearer ${token}`);
+    return m;
+  };
+  return {
+    raw,
+    rawAdmin,
+    metadata,
+    recordOrder: p(raw, raw.recordOrder as Unary<RecordOrderRequest, Order__Output>, metadata),
+    completeOrder: p(raw, raw.completeOrder as Unary<CompleteOrderRequest, Order__Output>, metadata),
+    refundOrder: p(raw, raw.refundOrder as Unary<RefundOrderRequest, Order__Output>, metadata),
+    requestFinancing: p(raw, raw.requestFinancing as Unary<RequestFinancingRequest, Financing__Output>, metadata),
+    verifyFinancing: p(raw, raw.verifyFinancing as Unary<VerifyFinancingRequest, Financing__Output>, metadata),
+    cancelFinancing: p(raw, raw.cancelFinancing as Unary<CancelFinancingRequest, Financing__Output>, metadata),
+    confirmDisbursement: p(raw, raw.confirmDisbursement as Unary<ConfirmDisbursementRequest, Financing__Output>, metadata),
+    declineFinancing: p(raw, raw.declineFinancing as Unary<DeclineFinancingRequest, Financing__Output>, metadata),
+    getMerchant: p(raw, raw.getMerchant as Unary<GetMerchantRequest, Merchant__Output>, metadata),
+    getOrder: p(raw, raw.getOrder as Unary<GetOrderRequest, Order__Output>, metadata),
+    getFinancing: p(raw, raw.getFinancing as Unary<GetFinancingRequest, Financing__Output>, metadata),
+    listPoolOrders: p(raw, raw.listPoolOrders as Unary<ListPoolOrdersRequest, ListPoolOrdersResponse__Output>, metadata),
+    listMerchantEvents: p(raw, raw.listMerchantEvents as Unary<ListMerchantEventsRequest, ListMerchantEventsResponse__Output>, metadata),
+    upsertLender: p(rawAdmin, rawAdmin.upsertLender as Unary<UpsertLenderRequest, Lender__Output>, metadata),
+    getLender: p(rawAdmin, rawAdmin.getLender as Unary<GetLenderRequest, Lender__Output>, metadata),
+    listLenders: p(rawAdmin, rawAdmin.listLenders as Unary<ListLendersRequest, ListLendersResponse__Output>, metadata),
+    close: () => {
+      raw.close();
+      rawAdmin.close();
+    },
+  };
+}
+
+export const usd = (minor: bigint | number | string) => ({ currencyCode: 'USD', minorUnits: String(minor) });
