@@ -4,7 +4,7 @@
  * validate, call one of these, and convert the answer.
  */
 import type { Logger } from 'pino';
-import { alreadyExists, notFound, OrderpoolError, precondition, type StatusName } from '../domain/errors';
+import { alreadyExists, notFound, OrderpoolError, type StatusName } from '../domain/errors';
 import { Merchant, type RecordOrderCommand, type RequestFinancingCommand } from '../domain/merchant';
 import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { Store } from '../store/store';
@@ -196,7 +196,4 @@ export class Core {
     if (!l) throw notFound('LENDER_NOT_FOUND', `lender ${lenderId} not found`, { lender_id: lenderId });
     return l;
   }
-
-  /** Returns NOT_FOUND or FAILED_PRECONDITION for tests of contract edges. */
-  static precondition = precondition;
 }
