@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import { DEFAULTS, isLoopback, type Config } from './config';
 import { systemRandom } from './domain/merchant';
 import { Auth } from './api/auth';
-import { closeWatchers, orderPoolHandlers } from './api/order-pool-service';
+import { orderPoolService } from './api/order-pool-service';
 import { lenderAdminHandlers } from './api/lender-admin-service';
 import { packageDefinition, v1 } from './api/proto';
 import { schemas } from './api/validate';
@@ -77,10 +77,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const shutdown = { draining: false };
   const s = schemas({ maxAmount: config.maxAmount, maxIdLength: 128, maxTextLength: 512 });
-  server.addService(v1.OrderPoolService.service, orderPoolHandlers(core, auth, s, {
+  const orderPool = orderPoolService(core, auth, s, {
     watchBuffer: config.watchBuffer,
-    ingestWindow: config.ingestWindow,
-  }, log, shutdown));
+    // A stream's in-flight events all queue on one merchant's mailbox when
+    // they are for one merchant: keep the window below the mailbox bound.
+    ingestWindow: Math.max(1, Math.min(config.ingestWindow, Math.floor(config.maxMailbox / 2))),
+  }, log, shutdown);
+  server.addService(v1.OrderPoolService.service, orderPool.handlers);
   server.addService(v1.LenderAdminService.service, lenderAdminHandlers(core, auth, s, log));
   const health = new HealthImplementation({
     '': 'SERVING',
@@ -103,7 +106,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const stop = () => (stopping ??= (async () => {
     shutdown.draining = true;
     for (const svc of ['', 'orderpool.v1.OrderPoolService', 'orderpool.v1.LenderAdminService']) health.setStatus(svc, 'NOT_SERVING');
-    closeWatchers();
+    orderPool.closeWatchers();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();

@@ -26,7 +26,15 @@ export interface ApiConfig {
 
 const platformRead = (merchantId: string) => ['platform', 'admin', `merchant:${merchantId}`];
 
-export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolServiceHandlers {
+export interface OrderPoolApi {
+  handlers: OrderPoolServiceHandlers;
+  /** Ends every watcher with UNAVAILABLE (SHUTTING_DOWN), for draining. */
+  closeWatchers(): void;
+}
+
+export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolApi {
+  /** Watchers to end when the server drains. */
+  const closers = new Set<(err?: unknown) => void>();
   const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
 
   function unary<Req, Res>(fn: (req: Req, who: Principal) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
@@ -51,6 +59,10 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
   /** Lenders may read only their own financings. */
   const canReadFinancing = (who: Principal, merchantId: string, f: Financing) =>
     requireRole(who, [...platformRead(merchantId), `lender:${f.lenderId}`]);
+  /** Before the read: only the merchant's readers or a lender may look, so NOT_FOUND reveals nothing to others. */
+  const mayReadFinancingsOf = (who: Principal, merchantId: string) => {
+    if (!who.roles.some((r) => r.startsWith('lender:'))) requireRole(who, platformRead(merchantId));
+  };
 
   async function applyOrderEvent(ev: OrderEvent__Output, who: Principal) {
     requireRole(who, ['platform']);
@@ -73,7 +85,7 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
     }
   }
 
-  return {
+  const handlers: OrderPoolServiceHandlers = {
     RecordOrder: unary(async (req, who) => {
       requireRole(who, ['platform']);
       const r = parse(s.recordOrder, req);
@@ -96,6 +108,7 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
       let who: Principal;
       try {
         who = auth.authenticate(call.metadata);
+        requireRole(who, ['platform']);
         if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
       } catch (e) {
         call.emit('error', toServiceError(e, logInternal));
@@ -190,6 +203,7 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
 
     GetFinancing: unary(async (req, who) => {
       const r = parse(s.getFinancing, req);
+      mayReadFinancingsOf(who, r.merchantId);
       const f = await core.getFinancing(r.merchantId, r.financingId);
       canReadFinancing(who, r.merchantId, f);
       return wireFinancing(f);
@@ -197,6 +211,7 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
 
     ListPoolOrders: unary(async (req, who) => {
       const r = parse(s.listPoolOrders, req);
+      mayReadFinancingsOf(who, r.merchantId);
       const token = decodeToken<{ f: string; p: number }>(r.pageToken, { f: 'string', p: 'number' });
       if (token && token.f !== r.financingId) decodeToken('!', { x: 'string' });
       const page = await core.listPoolOrders(r.merchantId, r.financingId, token?.p ?? 0, r.pageSize);
@@ -221,6 +236,13 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
       void watch(call).catch((e: unknown) => {
         if (!call.cancelled) call.emit('error', toServiceError(e, logInternal));
       });
+    },
+  };
+
+  return {
+    handlers,
+    closeWatchers: () => {
+      for (const close of [...closers]) close(unavailable('SHUTTING_DOWN', 'the server is shutting down'));
     },
   };
 
@@ -291,11 +313,4 @@ export function orderPoolHandlers(core: Core, auth: Auth, s: Schemas, config: Ap
     live = true;
     pumpQueue();
   }
-}
-
-/** Watchers to end with UNAVAILABLE when the server drains. */
-const closers = new Set<(err?: unknown) => void>();
-
-export function closeWatchers(): void {
-  for (const close of [...closers]) close(unavailable('SHUTTING_DOWN', 'the server is shutting down'));
 }

@@ -319,6 +319,11 @@ export class Merchant {
 
   verifyFinancing(financingId: string, code: string, ended: Financing | undefined): Financing {
     const f = this.financing(financingId, ended);
+    if (f.state === 'EXPIRED' && f.endReason === 'VERIFICATION_EXPIRED') {
+      // The proto: VERIFICATION_EXPIRED "when the code expired (the financing is EXPIRED)",
+      // whether the deadline timer already ended it or this call does.
+      throw precondition('VERIFICATION_EXPIRED', 'the verification code expired', { financing_id: financingId });
+    }
     if (f.state !== 'AWAITING_VERIFICATION') {
       throw precondition('FINANCING_NOT_AWAITING_VERIFICATION', `financing is ${f.state}`, { financing_id: financingId, state: f.state });
     }

@@ -45,8 +45,9 @@ export interface LenderAdminServiceClient extends grpc.Client {
   
   /**
    * Creates or replaces a lender. A financing keeps the terms it was
-   * requested under. Returns INVALID_ARGUMENT (INVALID_FIELD,
-   * INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY).
+   * requested under. Returns INVALID_ARGUMENT (MISSING_FIELD, INVALID_ID,
+   * INVALID_FIELD, INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY,
+   * INVALID_AMOUNT).
    */
   UpsertLender(argument: _orderpool_v1_UpsertLenderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Lender__Output>): grpc.ClientUnaryCall;
   UpsertLender(argument: _orderpool_v1_UpsertLenderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_orderpool_v1_Lender__Output>): grpc.ClientUnaryCall;
@@ -54,8 +55,9 @@ export interface LenderAdminServiceClient extends grpc.Client {
   UpsertLender(argument: _orderpool_v1_UpsertLenderRequest, callback: grpc.requestCallback<_orderpool_v1_Lender__Output>): grpc.ClientUnaryCall;
   /**
    * Creates or replaces a lender. A financing keeps the terms it was
-   * requested under. Returns INVALID_ARGUMENT (INVALID_FIELD,
-   * INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY).
+   * requested under. Returns INVALID_ARGUMENT (MISSING_FIELD, INVALID_ID,
+   * INVALID_FIELD, INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY,
+   * INVALID_AMOUNT).
    */
   upsertLender(argument: _orderpool_v1_UpsertLenderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Lender__Output>): grpc.ClientUnaryCall;
   upsertLender(argument: _orderpool_v1_UpsertLenderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_orderpool_v1_Lender__Output>): grpc.ClientUnaryCall;
@@ -81,8 +83,9 @@ export interface LenderAdminServiceHandlers extends grpc.UntypedServiceImplement
   
   /**
    * Creates or replaces a lender. A financing keeps the terms it was
-   * requested under. Returns INVALID_ARGUMENT (INVALID_FIELD,
-   * INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY).
+   * requested under. Returns INVALID_ARGUMENT (MISSING_FIELD, INVALID_ID,
+   * INVALID_FIELD, INVALID_BPS, INVALID_TARGET, INVALID_CURRENCY,
+   * INVALID_AMOUNT).
    */
   UpsertLender: grpc.handleUnaryCall<_orderpool_v1_UpsertLenderRequest__Output, _orderpool_v1_Lender>;
   

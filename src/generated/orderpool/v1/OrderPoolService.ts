@@ -83,7 +83,10 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * Replaying the same confirmation (same lender_reference) returns the
    * financing as it is now. Returns INVALID_ARGUMENT (AMOUNT_MISMATCH) when
    * amount is not the approved amount; PERMISSION_DENIED (LENDER_MISMATCH)
-   * for another lender; FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED);
+   * for another lender; FAILED_PRECONDITION with FINANCING_NOT_NOTIFIED (not
+   * yet authorized, or ended), FINANCING_ALREADY_DISBURSED (confirmed with
+   * another lender_reference) or DISBURSEMENT_EXPIRED (the deadline passed;
+   * the financing is EXPIRED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   ConfirmDisbursement(argument: _orderpool_v1_ConfirmDisbursementRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Financing__Output>): grpc.ClientUnaryCall;
@@ -96,7 +99,10 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * Replaying the same confirmation (same lender_reference) returns the
    * financing as it is now. Returns INVALID_ARGUMENT (AMOUNT_MISMATCH) when
    * amount is not the approved amount; PERMISSION_DENIED (LENDER_MISMATCH)
-   * for another lender; FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED);
+   * for another lender; FAILED_PRECONDITION with FINANCING_NOT_NOTIFIED (not
+   * yet authorized, or ended), FINANCING_ALREADY_DISBURSED (confirmed with
+   * another lender_reference) or DISBURSEMENT_EXPIRED (the deadline passed;
+   * the financing is EXPIRED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   confirmDisbursement(argument: _orderpool_v1_ConfirmDisbursementRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Financing__Output>): grpc.ClientUnaryCall;
@@ -108,7 +114,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * The lender refuses a financing that it has not disbursed; the pool is
    * released and the financing ends DECLINED. Declining a declined financing
    * returns it unchanged. Returns PERMISSION_DENIED (LENDER_MISMATCH);
-   * FAILED_PRECONDITION (FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
+   * FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED while awaiting verification,
+   * FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   DeclineFinancing(argument: _orderpool_v1_DeclineFinancingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Financing__Output>): grpc.ClientUnaryCall;
@@ -119,7 +126,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * The lender refuses a financing that it has not disbursed; the pool is
    * released and the financing ends DECLINED. Declining a declined financing
    * returns it unchanged. Returns PERMISSION_DENIED (LENDER_MISMATCH);
-   * FAILED_PRECONDITION (FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
+   * FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED while awaiting verification,
+   * FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   declineFinancing(argument: _orderpool_v1_DeclineFinancingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_orderpool_v1_Financing__Output>): grpc.ClientUnaryCall;
@@ -224,7 +232,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * order_id, buyer_id and amount) returns the order as it is now.
    * Returns ALREADY_EXISTS (ORDER_ALREADY_EXISTS) when the order_id is known
    * with a different buyer or amount; RESOURCE_EXHAUSTED (TOO_MANY_ORDERS)
-   * when the merchant holds the configured maximum of open orders.
+   * when the merchant holds the configured maximum of orders (of any state;
+   * --max-orders-per-merchant).
    * While the merchant's financing is under-covered, a new order in its
    * currency is pledged to the pool on arrival (state POOLED).
    */
@@ -238,7 +247,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
    * order_id, buyer_id and amount) returns the order as it is now.
    * Returns ALREADY_EXISTS (ORDER_ALREADY_EXISTS) when the order_id is known
    * with a different buyer or amount; RESOURCE_EXHAUSTED (TOO_MANY_ORDERS)
-   * when the merchant holds the configured maximum of open orders.
+   * when the merchant holds the configured maximum of orders (of any state;
+   * --max-orders-per-merchant).
    * While the merchant's financing is under-covered, a new order in its
    * currency is pledged to the pool on arrival (state POOLED).
    */
@@ -332,7 +342,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
   
   /**
    * Submits the one-time code of a financing awaiting verification. The right
-   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT
+   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT (INVALID_CODE when
+   * the code is not 6 digits; no attempt is used) or
    * (VERIFICATION_CODE_MISMATCH, with attempts_left in the ErrorInfo
    * metadata) for a wrong code; after the last allowed attempt the financing
    * is CANCELLED and the reason is VERIFICATION_ATTEMPTS_EXHAUSTED.
@@ -346,7 +357,8 @@ export interface OrderPoolServiceClient extends grpc.Client {
   VerifyFinancing(argument: _orderpool_v1_VerifyFinancingRequest, callback: grpc.requestCallback<_orderpool_v1_Financing__Output>): grpc.ClientUnaryCall;
   /**
    * Submits the one-time code of a financing awaiting verification. The right
-   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT
+   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT (INVALID_CODE when
+   * the code is not 6 digits; no attempt is used) or
    * (VERIFICATION_CODE_MISMATCH, with attempts_left in the ErrorInfo
    * metadata) for a wrong code; after the last allowed attempt the financing
    * is CANCELLED and the reason is VERIFICATION_ATTEMPTS_EXHAUSTED.
@@ -414,7 +426,10 @@ export interface OrderPoolServiceHandlers extends grpc.UntypedServiceImplementat
    * Replaying the same confirmation (same lender_reference) returns the
    * financing as it is now. Returns INVALID_ARGUMENT (AMOUNT_MISMATCH) when
    * amount is not the approved amount; PERMISSION_DENIED (LENDER_MISMATCH)
-   * for another lender; FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED);
+   * for another lender; FAILED_PRECONDITION with FINANCING_NOT_NOTIFIED (not
+   * yet authorized, or ended), FINANCING_ALREADY_DISBURSED (confirmed with
+   * another lender_reference) or DISBURSEMENT_EXPIRED (the deadline passed;
+   * the financing is EXPIRED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   ConfirmDisbursement: grpc.handleUnaryCall<_orderpool_v1_ConfirmDisbursementRequest__Output, _orderpool_v1_Financing>;
@@ -423,7 +438,8 @@ export interface OrderPoolServiceHandlers extends grpc.UntypedServiceImplementat
    * The lender refuses a financing that it has not disbursed; the pool is
    * released and the financing ends DECLINED. Declining a declined financing
    * returns it unchanged. Returns PERMISSION_DENIED (LENDER_MISMATCH);
-   * FAILED_PRECONDITION (FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
+   * FAILED_PRECONDITION (FINANCING_NOT_NOTIFIED while awaiting verification,
+   * FINANCING_ALREADY_DISBURSED, FINANCING_ENDED);
    * NOT_FOUND (MERCHANT_NOT_FOUND, FINANCING_NOT_FOUND).
    */
   DeclineFinancing: grpc.handleUnaryCall<_orderpool_v1_DeclineFinancingRequest__Output, _orderpool_v1_Financing>;
@@ -467,7 +483,8 @@ export interface OrderPoolServiceHandlers extends grpc.UntypedServiceImplementat
    * order_id, buyer_id and amount) returns the order as it is now.
    * Returns ALREADY_EXISTS (ORDER_ALREADY_EXISTS) when the order_id is known
    * with a different buyer or amount; RESOURCE_EXHAUSTED (TOO_MANY_ORDERS)
-   * when the merchant holds the configured maximum of open orders.
+   * when the merchant holds the configured maximum of orders (of any state;
+   * --max-orders-per-merchant).
    * While the merchant's financing is under-covered, a new order in its
    * currency is pledged to the pool on arrival (state POOLED).
    */
@@ -511,7 +528,8 @@ export interface OrderPoolServiceHandlers extends grpc.UntypedServiceImplementat
   
   /**
    * Submits the one-time code of a financing awaiting verification. The right
-   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT
+   * code moves it to NOTIFIED. Returns INVALID_ARGUMENT (INVALID_CODE when
+   * the code is not 6 digits; no attempt is used) or
    * (VERIFICATION_CODE_MISMATCH, with attempts_left in the ErrorInfo
    * metadata) for a wrong code; after the last allowed attempt the financing
    * is CANCELLED and the reason is VERIFICATION_ATTEMPTS_EXHAUSTED.
