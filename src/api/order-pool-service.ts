@@ -285,6 +285,11 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
     const unsubscribe = core.hub.subscribe(r.merchantId, (events) => {
       if (done) return;
       queue.push(...events);
+      // While replaying, events the replay has already sent are not backlog.
+      if (!live) {
+        const firstNew = queue.findIndex((e) => e.seq >= next);
+        queue.splice(0, firstNew === -1 ? queue.length : firstNew);
+      }
       if (queue.length > config.watchBuffer) {
         finish(exhausted('WATCHER_TOO_SLOW', `watcher fell more than ${config.watchBuffer} events behind; resume from last_sequence + 1`, 0,
           { last_sequence: String(next - 1) }));
