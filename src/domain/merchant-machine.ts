@@ -38,6 +38,13 @@ const poolChanges = {
   COVERAGE_RESTORED: { actions: [take, 'coverageAlert' as const] },
 };
 
+/** The same before the lender has heard of the financing: no alerts to it. */
+const quietPoolChanges = {
+  ...poolChanges,
+  COVERAGE_LOST: { actions: take },
+  COVERAGE_RESTORED: { actions: take },
+};
+
 export const merchantMachine = setup({
   types: {
     context: {} as MachineContext,
@@ -80,7 +87,7 @@ export const merchantMachine = setup({
     },
     awaiting_verification: {
       on: {
-        ...poolChanges,
+        ...quietPoolChanges,
         ORDER_COMPLETED: { actions: take },
         VERIFICATION_FAILED: { actions: take },
         DISBURSEMENT_AUTHORIZED: { target: 'notified', actions: [take, 'authorizeDisbursement'] },
