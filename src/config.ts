@@ -12,6 +12,8 @@ export interface Config {
   authFile: string;
   insecure: boolean;
   logLevel: string;
+  /** host:port to serve Prometheus metrics on (GET /metrics); empty = off. */
+  metrics: string;
   shards: number;
   maxActiveMerchants: number;
   passivateAfterMs: number;
@@ -27,6 +29,15 @@ export interface Config {
   retryMaxMs: number;
   gatewayTimeoutMs: number;
   drainTimeoutMs: number;
+  /** PEM server certificate chain and key: serve TLS when set (both required). */
+  tlsCert: string;
+  tlsKey: string;
+  /** PEM CA bundle: when set, clients must present a certificate it signed (mutual TLS). */
+  tlsClientCa: string;
+  /** Concurrent WatchMerchant streams on one merchant; more → RESOURCE_EXHAUSTED TOO_MANY_WATCHERS. */
+  maxWatchersPerMerchant: number;
+  /** Largest request message the server accepts, in bytes (grpc-js answers RESOURCE_EXHAUSTED above it). */
+  maxMessageBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -36,6 +47,7 @@ export const DEFAULTS: Config = {
   authFile: '',
   insecure: false,
   logLevel: 'info',
+  metrics: '',
   shards: 16,
   maxActiveMerchants: 100_000,
   passivateAfterMs: 5 * 60_000,
@@ -51,6 +63,11 @@ export const DEFAULTS: Config = {
   retryMaxMs: 30_000,
   gatewayTimeoutMs: 5_000,
   drainTimeoutMs: 10_000,
+  tlsCert: '',
+  tlsKey: '',
+  tlsClientCa: '',
+  maxWatchersPerMerchant: 100,
+  maxMessageBytes: 4 * 1024 * 1024,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */
@@ -80,6 +97,7 @@ export function configCommand(): Command {
     .addOption(opt('--auth-file <file>', 'ORDERPOOL_AUTH_FILE', 'JSON principals file; without it, loopback only'))
     .addOption(new Option('--insecure', 'allow a non-loopback --listen without an auth file').env('ORDERPOOL_INSECURE'))
     .addOption(opt('--log-level <level>', 'ORDERPOOL_LOG_LEVEL', 'trace|debug|info|warn|error (default info)'))
+    .addOption(opt('--metrics <host:port>', 'ORDERPOOL_METRICS', 'serve Prometheus metrics at http://host:port/metrics (default off; :0 picks a port)'))
     .addOption(opt('--shards <n>', 'ORDERPOOL_SHARDS', `in-process shards (default ${DEFAULTS.shards})`, positiveInt))
     .addOption(opt('--max-active-merchants <n>', 'ORDERPOOL_MAX_ACTIVE_MERCHANTS', `merchants kept in memory (default ${DEFAULTS.maxActiveMerchants})`, positiveInt))
     .addOption(opt('--passivate-after <duration>', 'ORDERPOOL_PASSIVATE_AFTER', 'drop an idle merchant from memory after (default 5m)', parseDuration))
@@ -89,13 +107,22 @@ export function configCommand(): Command {
     .addOption(opt('--max-orders-per-merchant <n>', 'ORDERPOOL_MAX_ORDERS_PER_MERCHANT', `orders one merchant may hold (default ${DEFAULTS.maxOrdersPerMerchant})`, positiveInt))
     .addOption(opt('--max-amount <minor-units>', 'ORDERPOOL_MAX_AMOUNT', 'largest order or request amount (default 10000000000000)', (v) => BigInt(v)))
     .addOption(opt('--watch-buffer <n>', 'ORDERPOOL_WATCH_BUFFER', `events a slow watcher may lag before it is cut off (default ${DEFAULTS.watchBuffer})`, positiveInt))
-    .addOption(opt('--retry-max <duration>', 'ORDERPOOL_RETRY_MAX', 'longest delivery backoff (default 30s)', parseDuration));
+    .addOption(opt('--retry-max <duration>', 'ORDERPOOL_RETRY_MAX', 'longest delivery backoff (default 30s)', parseDuration))
+    .addOption(opt('--tls-cert <file>', 'ORDERPOOL_TLS_CERT', 'PEM server certificate (chain); with --tls-key, serve TLS'))
+    .addOption(opt('--tls-key <file>', 'ORDERPOOL_TLS_KEY', 'PEM private key of --tls-cert'))
+    .addOption(opt('--tls-client-ca <file>', 'ORDERPOOL_TLS_CLIENT_CA', 'PEM CA bundle; when given, client certificates are required and verified (mutual TLS)'))
+    .addOption(opt('--max-watchers-per-merchant <n>', 'ORDERPOOL_MAX_WATCHERS_PER_MERCHANT', `concurrent WatchMerchant streams per merchant (default ${DEFAULTS.maxWatchersPerMerchant})`, positiveInt))
+    .addOption(opt('--max-message-size <bytes>', 'ORDERPOOL_MAX_MESSAGE_SIZE', `largest request message in bytes (default ${DEFAULTS.maxMessageBytes})`, positiveInt));
 }
 
 export function resolveConfig(argv: string[]): Config {
   const cmd = configCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<Record<string, unknown>>();
+  return configFromOptions(cmd.opts<Record<string, unknown>>());
+}
+
+/** The Config of configCommand()'s parsed options (also used by `orderpool serve`). */
+export function configFromOptions(o: Record<string, unknown>): Config {
   const c: Config = { ...DEFAULTS };
   if (o.listen) c.listen = String(o.listen);
   if (o.dataDir) c.dataDir = String(o.dataDir);
@@ -103,6 +130,7 @@ export function resolveConfig(argv: string[]): Config {
   if (o.authFile) c.authFile = String(o.authFile);
   if (o.insecure) c.insecure = true;
   if (o.logLevel) c.logLevel = String(o.logLevel);
+  if (o.metrics) c.metrics = String(o.metrics);
   if (o.shards) c.shards = o.shards as number;
   if (o.maxActiveMerchants) c.maxActiveMerchants = o.maxActiveMerchants as number;
   if (o.passivateAfter !== undefined) c.passivateAfterMs = o.passivateAfter as number;
@@ -113,6 +141,11 @@ export function resolveConfig(argv: string[]): Config {
   if (o.maxAmount) c.maxAmount = o.maxAmount as bigint;
   if (o.watchBuffer) c.watchBuffer = o.watchBuffer as number;
   if (o.retryMax) c.retryMaxMs = o.retryMax as number;
+  if (o.tlsCert) c.tlsCert = String(o.tlsCert);
+  if (o.tlsKey) c.tlsKey = String(o.tlsKey);
+  if (o.tlsClientCa) c.tlsClientCa = String(o.tlsClientCa);
+  if (o.maxWatchersPerMerchant) c.maxWatchersPerMerchant = o.maxWatchersPerMerchant as number;
+  if (o.maxMessageSize) c.maxMessageBytes = o.maxMessageSize as number;
   return c;
 }
 

@@ -16,10 +16,13 @@ import { wireEvent, wireFinancing, wireMerchant, wireOrder } from './convert';
 import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
+import { malformed, MalformedMessage } from './malformed';
 
 export interface ApiConfig {
   /** Events a watcher may have queued before it is cut off. */
   watchBuffer: number;
+  /** Concurrent watchers of one merchant; one more is refused with RESOURCE_EXHAUSTED (TOO_MANY_WATCHERS). */
+  maxWatchersPerMerchant?: number;
   /** Events of one StreamOrderEvents call in flight before reading pauses. */
   ingestWindow: number;
 }
@@ -66,6 +69,7 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
 
   async function applyOrderEvent(ev: OrderEvent__Output, who: Principal) {
     requireRole(who, ['platform']);
+    if ((ev as unknown) instanceof MalformedMessage) throw malformed();
     switch (ev.event) {
       case 'record': {
         const r = parse(s.recordOrder, ev.record);
@@ -259,6 +263,13 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
     requireRole(who, platformRead(r.merchantId));
     await core.readMerchant(r.merchantId, () => undefined);
 
+    // Checked and subscribed in the same tick, so concurrent watchers cannot overshoot.
+    const maxWatchers = config.maxWatchersPerMerchant ?? Infinity;
+    if (core.hub.watchers(r.merchantId) >= maxWatchers) {
+      throw exhausted('TOO_MANY_WATCHERS', `merchant ${r.merchantId} already has the maximum of ${maxWatchers} watchers`, 1000,
+        { limit: String(maxWatchers) });
+    }
+
     let next = Math.max(1, r.fromSequence);
     let live = false;
     let done = false;
@@ -299,6 +310,9 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
     });
     closers.add(finish);
     call.on('cancelled', () => finish());
+    // A client that went away while the merchant was loading emitted
+    // 'cancelled' before the listener existed: don't leak its subscription.
+    if (call.cancelled) finish();
     call.on('drain', () => {
       writable = true;
       if (live) pumpQueue();

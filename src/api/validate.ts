@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { invalid, OrderpoolError } from '../domain/errors';
 import { INT64_MAX, isCurrency } from '../domain/money';
+import { malformed, MalformedMessage } from './malformed';
 
 export interface Limits {
   /** Largest amount of one order or request, in minor units. */
@@ -93,7 +94,9 @@ export function schemas(limits: Limits) {
     upsertLender: z.object({
       lender: z.object({
         lenderId: id('lender_id'),
-        gatewayTarget: z.string().regex(/^[A-Za-z0-9.\-_:[\]]+:\d{1,5}$/, e('INVALID_TARGET', 'gateway_target must be host:port')),
+        gatewayTarget: z.string().regex(/^[A-Za-z0-9.\-_:[\]]+:\d{1,5}$/, e('INVALID_TARGET', 'gateway_target must be host:port'))
+          .refine((t) => { const port = Number(t.slice(t.lastIndexOf(':') + 1)); return port >= 1 && port <= 65_535; },
+            e('INVALID_TARGET', 'gateway_target port must be 1..65535')),
         advanceRateBps: bps('advance_rate_bps', 1),
         repaymentShareBps: bps('repayment_share_bps', 1),
         feeBps: bps('fee_bps', 0),
@@ -115,6 +118,7 @@ const snake = (s: string | number | symbol) => String(s).replace(/[A-Z]/g, (c) =
 
 /** Parses a request or throws INVALID_ARGUMENT with the first problem's reason. */
 export function parse<S extends z.ZodType>(schema: S, request: unknown): z.output<S> {
+  if (request instanceof MalformedMessage) throw malformed();
   const r = schema.safeParse(request);
   if (r.success) return r.data;
   const issues = r.error.issues;

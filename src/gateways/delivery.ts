@@ -4,12 +4,15 @@
  *  D1 One lane per destination (each lender, and the notifier): a slow or
  *     dead lender delays only its own lane; merchants' commands never wait
  *     for delivery.
- *  D2 A lane sends one call at a time, in outbox order, so a lender sees
- *     AuthorizeDisbursement before the repayments of that financing.
+ *  D2 Within a lane, each financing has its own queue and at most one call in
+ *     flight, so a lender sees a financing's AuthorizeDisbursement before its
+ *     repayments and its ReceiveFinancingClosed last; up to `maxInFlight`
+ *     financings of one lane are delivered at once.
  *  D3 Failures are retried forever with bounded exponential backoff and
- *     jitter; a row is deleted only after its call succeeded.
+ *     jitter (per lane: a failing lender is not hammered); a row is deleted
+ *     only after its call succeeded.
  *  D4 The idempotency key of a row never changes. Repayments of one
- *     financing waiting together at the head of a lane are coalesced into
+ *     financing waiting together at the head of its queue are coalesced into
  *     one call; the merged row (with its own key) replaces the parts in one
  *     synced write before its first send, and a sent or merged row is
  *     "sealed" and never merged again, so a key never carries two payloads.
@@ -26,16 +29,29 @@ export interface DeliveryConfig {
   callTimeoutMs: number;
   /** At most this many repayments merged into one call. */
   maxCoalesce: number;
+  /** Calls in flight per lane (each for a different financing). */
+  maxInFlight?: number;
 }
 
 interface SealedEffect extends Effect {
   sealed?: boolean;
 }
 
+type Row = { key: string; effect: SealedEffect };
+
+interface FinancingQueue {
+  id: string;
+  rows: Row[];
+  busy: boolean;
+}
+
 interface Lane {
   name: string;
-  rows: { key: string; effect: SealedEffect }[];
-  busy: boolean;
+  queues: Map<string, FinancingQueue>;
+  /** Queues with rows and no call in flight, in the order they became ready. */
+  ready: FinancingQueue[];
+  inFlight: number;
+  backlog: number;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   lastError: string;
@@ -51,6 +67,7 @@ export interface DeliveryStats {
 
 export class Delivery {
   private readonly lanes = new Map<string, Lane>();
+  private readonly maxInFlight: number;
   private stopped = false;
   private delivered = 0;
   private calls = 0;
@@ -62,11 +79,14 @@ export class Delivery {
     private readonly config: DeliveryConfig,
     private readonly log: Logger,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.maxInFlight = Math.max(1, config.maxInFlight ?? 16);
+  }
 
   async start(): Promise<void> {
-    for (const row of await this.store.scanOutbox()) this.push(row);
-    for (const lane of this.lanes.values()) this.pump(lane);
+    const touched = new Set<Lane>();
+    for (const row of await this.store.scanOutbox()) touched.add(this.push(row));
+    for (const lane of touched) this.pump(lane);
   }
 
   enqueue(rows: OutboxRow[]): void {
@@ -80,10 +100,12 @@ export class Delivery {
     let backlog = 0;
     const now = this.now();
     for (const lane of this.lanes.values()) {
-      backlog += lane.rows.length;
+      backlog += lane.backlog;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const q of lane.queues.values()) if (q.rows.length > 0) oldest = Math.min(oldest, q.rows[0]!.effect.createTime);
       lanes[lane.name] = {
-        backlog: lane.rows.length,
-        oldestMs: lane.rows.length ? now - lane.rows[0]!.effect.createTime : 0,
+        backlog: lane.backlog,
+        oldestMs: lane.backlog > 0 && Number.isFinite(oldest) ? now - oldest : 0,
         attempt: lane.attempt,
         lastError: lane.lastError,
       };
@@ -94,7 +116,7 @@ export class Delivery {
   /** Resolves when every lane is empty (tests), or rejects after timeoutMs. */
   async idle(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while ([...this.lanes.values()].some((l) => l.rows.length > 0)) {
+    while ([...this.lanes.values()].some((l) => l.backlog > 0)) {
       if (Date.now() > until) throw new Error(`outbox not drained: ${JSON.stringify(this.stats().lanes)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -106,46 +128,68 @@ export class Delivery {
   }
 
   private push(row: OutboxRow): Lane {
-    const name = row.effect.method === 'SendVerificationCode' ? 'notifier' : `lender:${row.effect.lenderId}`;
+    const e = row.effect;
+    const name = e.method === 'SendVerificationCode' ? 'notifier' : `lender:${e.lenderId}`;
     let lane = this.lanes.get(name);
     if (!lane) {
-      lane = { name, rows: [], busy: false, attempt: 0, timer: undefined, lastError: '' };
+      lane = { name, queues: new Map(), ready: [], inFlight: 0, backlog: 0, attempt: 0, timer: undefined, lastError: '' };
       this.lanes.set(name, lane);
     }
-    lane.rows.push(row);
+    const id = `${e.merchantId}\x00${e.financingId}`;
+    let q = lane.queues.get(id);
+    if (!q) {
+      q = { id, rows: [], busy: false };
+      lane.queues.set(id, q);
+    }
+    q.rows.push(row);
+    lane.backlog++;
+    if (q.rows.length === 1 && !q.busy) lane.ready.push(q);
     return lane;
   }
 
   private pump(lane: Lane): void {
-    if (lane.busy || lane.timer || this.stopped || lane.rows.length === 0) return;
-    lane.busy = true;
-    void this.sendHead(lane).then(
-      () => {
-        lane.busy = false;
-        lane.attempt = 0;
-        lane.lastError = '';
-        this.pump(lane);
-      },
-      (err: unknown) => {
-        lane.busy = false;
-        this.failures++;
-        lane.attempt++;
-        lane.lastError = err instanceof Error ? err.message : String(err);
-        const cap = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** Math.min(lane.attempt - 1, 30));
-        const delay = Math.floor(cap / 2 + Math.random() * (cap / 2));
-        this.log.warn({ lane: lane.name, attempt: lane.attempt, delayMs: delay, err: lane.lastError }, 'delivery failed; will retry');
-        lane.timer = setTimeout(() => {
-          lane.timer = undefined;
-          this.pump(lane);
-        }, delay);
-        lane.timer.unref();
-      },
-    );
+    while (!this.stopped && !lane.timer && lane.inFlight < this.maxInFlight && lane.ready.length > 0) {
+      const q = lane.ready.shift()!;
+      if (q.busy || q.rows.length === 0) continue;
+      q.busy = true;
+      lane.inFlight++;
+      void this.sendHead(lane, q).then(
+        () => {
+          lane.attempt = 0;
+          lane.lastError = '';
+          this.settle(lane, q);
+        },
+        (err: unknown) => {
+          this.failures++;
+          lane.attempt++;
+          lane.lastError = err instanceof Error ? err.message : String(err);
+          this.settle(lane, q);
+          if (!lane.timer && !this.stopped) {
+            const cap = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** Math.min(lane.attempt - 1, 30));
+            const delay = Math.floor(cap / 2 + Math.random() * (cap / 2));
+            this.log.warn({ lane: lane.name, attempt: lane.attempt, delayMs: delay, err: lane.lastError }, 'delivery failed; will retry');
+            lane.timer = setTimeout(() => {
+              lane.timer = undefined;
+              this.pump(lane);
+            }, delay);
+            lane.timer.unref();
+          }
+        },
+      );
+    }
   }
 
-  private async sendHead(lane: Lane): Promise<void> {
-    let head = lane.rows[0]!;
-    if (head.effect.method === 'ReceiveRepayment' && !head.effect.sealed) head = await this.seal(lane);
+  private settle(lane: Lane, q: FinancingQueue): void {
+    q.busy = false;
+    lane.inFlight--;
+    if (q.rows.length > 0) lane.ready.push(q);
+    else lane.queues.delete(q.id);
+    this.pump(lane);
+  }
+
+  private async sendHead(lane: Lane, q: FinancingQueue): Promise<void> {
+    let head = q.rows[0]!;
+    if (head.effect.method === 'ReceiveRepayment' && !head.effect.sealed) head = await this.seal(lane, q);
     const e = head.effect;
     if (e.method === 'SendVerificationCode' && e.deadline && this.now() >= e.deadline) {
       this.log.info({ merchantId: e.merchantId, financingId: e.financingId }, 'verification code expired before delivery; dropped');
@@ -154,18 +198,18 @@ export class Delivery {
       await this.clients.send(e, this.config.callTimeoutMs);
     }
     await this.store.deleteOutbox([head.key]);
-    lane.rows.shift();
+    q.rows.shift();
+    lane.backlog--;
     this.delivered++;
   }
 
-  /** D4: merges the unsealed repayments of the head's financing and seals the result. */
-  private async seal(lane: Lane): Promise<{ key: string; effect: SealedEffect }> {
-    const head = lane.rows[0]!;
+  /** D4: merges the unsealed repayments at the head of a financing's queue and seals the result. */
+  private async seal(lane: Lane, q: FinancingQueue): Promise<Row> {
+    const head = q.rows[0]!;
     const parts = [head];
-    for (let i = 1; i < lane.rows.length && parts.length < this.config.maxCoalesce; i++) {
-      const r = lane.rows[i]!;
+    for (let i = 1; i < q.rows.length && parts.length < this.config.maxCoalesce; i++) {
+      const r = q.rows[i]!;
       if (r.effect.method !== 'ReceiveRepayment' || r.effect.sealed) break;
-      if (r.effect.merchantId !== head.effect.merchantId || r.effect.financingId !== head.effect.financingId) break;
       parts.push(r);
     }
     const last = parts[parts.length - 1]!.effect;
@@ -182,7 +226,8 @@ export class Delivery {
     };
     const row = { key: head.key, effect: merged };
     await this.store.replaceOutbox(parts.map((p) => p.key), row);
-    lane.rows.splice(0, parts.length, row);
+    q.rows.splice(0, parts.length, row);
+    lane.backlog -= parts.length - 1;
     return row;
   }
 }

@@ -5,11 +5,14 @@ import type { Any as _google_protobuf_Any, Any__Output as _google_protobuf_Any__
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from './google/protobuf/Duration';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
 import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status__Output } from './google/rpc/Status';
+import type { AdminServiceClient as _orderpool_v1_AdminServiceClient, AdminServiceDefinition as _orderpool_v1_AdminServiceDefinition } from './orderpool/v1/AdminService';
 import type { AuthorizeDisbursementRequest as _orderpool_v1_AuthorizeDisbursementRequest, AuthorizeDisbursementRequest__Output as _orderpool_v1_AuthorizeDisbursementRequest__Output } from './orderpool/v1/AuthorizeDisbursementRequest';
 import type { AuthorizeDisbursementResponse as _orderpool_v1_AuthorizeDisbursementResponse, AuthorizeDisbursementResponse__Output as _orderpool_v1_AuthorizeDisbursementResponse__Output } from './orderpool/v1/AuthorizeDisbursementResponse';
+import type { Backup as _orderpool_v1_Backup, Backup__Output as _orderpool_v1_Backup__Output } from './orderpool/v1/Backup';
 import type { CancelFinancingRequest as _orderpool_v1_CancelFinancingRequest, CancelFinancingRequest__Output as _orderpool_v1_CancelFinancingRequest__Output } from './orderpool/v1/CancelFinancingRequest';
 import type { CompleteOrderRequest as _orderpool_v1_CompleteOrderRequest, CompleteOrderRequest__Output as _orderpool_v1_CompleteOrderRequest__Output } from './orderpool/v1/CompleteOrderRequest';
 import type { ConfirmDisbursementRequest as _orderpool_v1_ConfirmDisbursementRequest, ConfirmDisbursementRequest__Output as _orderpool_v1_ConfirmDisbursementRequest__Output } from './orderpool/v1/ConfirmDisbursementRequest';
+import type { CreateBackupRequest as _orderpool_v1_CreateBackupRequest, CreateBackupRequest__Output as _orderpool_v1_CreateBackupRequest__Output } from './orderpool/v1/CreateBackupRequest';
 import type { DeclineFinancingRequest as _orderpool_v1_DeclineFinancingRequest, DeclineFinancingRequest__Output as _orderpool_v1_DeclineFinancingRequest__Output } from './orderpool/v1/DeclineFinancingRequest';
 import type { Financing as _orderpool_v1_Financing, Financing__Output as _orderpool_v1_Financing__Output } from './orderpool/v1/Financing';
 import type { GetFinancingRequest as _orderpool_v1_GetFinancingRequest, GetFinancingRequest__Output as _orderpool_v1_GetFinancingRequest__Output } from './orderpool/v1/GetFinancingRequest';
@@ -65,11 +68,19 @@ export interface ProtoGrpcType {
   }
   orderpool: {
     v1: {
+      /**
+       * AdminService is for operators. Every RPC needs the admin role (when an
+       * auth file is configured); other callers get PERMISSION_DENIED
+       * (ROLE_NOT_ALLOWED).
+       */
+      AdminService: SubtypeConstructor<typeof grpc.Client, _orderpool_v1_AdminServiceClient> & { service: _orderpool_v1_AdminServiceDefinition }
       AuthorizeDisbursementRequest: MessageTypeDefinition<_orderpool_v1_AuthorizeDisbursementRequest, _orderpool_v1_AuthorizeDisbursementRequest__Output>
       AuthorizeDisbursementResponse: MessageTypeDefinition<_orderpool_v1_AuthorizeDisbursementResponse, _orderpool_v1_AuthorizeDisbursementResponse__Output>
+      Backup: MessageTypeDefinition<_orderpool_v1_Backup, _orderpool_v1_Backup__Output>
       CancelFinancingRequest: MessageTypeDefinition<_orderpool_v1_CancelFinancingRequest, _orderpool_v1_CancelFinancingRequest__Output>
       CompleteOrderRequest: MessageTypeDefinition<_orderpool_v1_CompleteOrderRequest, _orderpool_v1_CompleteOrderRequest__Output>
       ConfirmDisbursementRequest: MessageTypeDefinition<_orderpool_v1_ConfirmDisbursementRequest, _orderpool_v1_ConfirmDisbursementRequest__Output>
+      CreateBackupRequest: MessageTypeDefinition<_orderpool_v1_CreateBackupRequest, _orderpool_v1_CreateBackupRequest__Output>
       DeclineFinancingRequest: MessageTypeDefinition<_orderpool_v1_DeclineFinancingRequest, _orderpool_v1_DeclineFinancingRequest__Output>
       Financing: MessageTypeDefinition<_orderpool_v1_Financing, _orderpool_v1_Financing__Output>
       FinancingState: EnumTypeDefinition

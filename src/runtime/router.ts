@@ -69,6 +69,8 @@ export class Router {
   private active = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Actors passivated since start, by reason (metrics). */
+  private readonly passivated = { idle: 0, capacity: 0 };
   private draining: (() => void) | undefined;
 
   constructor(
@@ -85,8 +87,8 @@ export class Router {
     }
   }
 
-  stats(): { active: number; shards: number[] } {
-    return { active: this.active, shards: this.shards.map((s) => s.queued) };
+  stats(): { active: number; shards: number[]; passivated: { idle: number; capacity: number } } {
+    return { active: this.active, shards: this.shards.map((s) => s.queued), passivated: { ...this.passivated } };
   }
 
   shardOf(merchantId: string): number {
@@ -236,7 +238,7 @@ export class Router {
     for (const shard of this.shards) {
       for (const slot of shard.slots.values()) {
         if (this.active <= this.config.maxActive) return;
-        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot);
+        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot, 'capacity');
       }
     }
   }
@@ -246,13 +248,14 @@ export class Router {
     for (const shard of this.shards) {
       for (const slot of [...shard.slots.values()]) {
         if (slot.lastUsed > cutoff) break; // recency order: the rest are newer
-        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot);
+        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot, 'idle');
       }
     }
   }
 
-  private evict(shard: Shard, slot: Slot): void {
+  private evict(shard: Shard, slot: Slot, reason: 'idle' | 'capacity'): void {
     shard.slots.delete(slot.merchantId);
+    if (slot.merchant) this.passivated[reason]++;
     this.forget(slot);
   }
 }

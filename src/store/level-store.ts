@@ -17,6 +17,7 @@
  */
 import { ClassicLevel } from 'classic-level';
 import { decode, encode } from './codec';
+import { copyInto, type CopyResult, type Target } from './backup';
 import type { MerchantSnapshot } from '../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { LoadedMerchant, MerchantCommit, OutboxRow, RequestRecord, Store, TimerRow } from './store';
@@ -190,6 +191,14 @@ export class LevelStore implements Store {
       out.push({ deadline: Number(deadline), merchantId: merchantId!, financingId });
     }
     return out;
+  }
+
+  /**
+   * Copies the whole store, as of one LevelDB snapshot taken now, into the
+   * prepared target while commits go on (./backup.ts, AdminService.CreateBackup).
+   */
+  backupTo(target: Target): Promise<CopyResult> {
+    return copyInto(this.db, target);
   }
 
   async close(): Promise<void> {

@@ -60,10 +60,23 @@ export interface Clients {
   close(): void;
 }
 
-export function connect(target: string, token?: string): Clients {
-  const creds = grpc.credentials.createInsecure();
-  const raw = new v1.OrderPoolService(target, creds);
-  const rawAdmin = new v1.LenderAdminService(target, creds);
+/** TLS for connect(): the CA to trust (else the system roots) and, for mutual TLS, a client certificate and key (PEM). */
+export interface TlsOptions {
+  ca?: Buffer | string;
+  cert?: Buffer | string;
+  key?: Buffer | string;
+  /** Overrides the name checked against the server certificate (and sent as SNI). */
+  serverName?: string;
+}
+
+const pem = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.from(v));
+
+/** Plaintext unless `tls` is given. */
+export function connect(target: string, token?: string, tls?: TlsOptions): Clients {
+  const creds = tls ? grpc.credentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert)) : grpc.credentials.createInsecure();
+  const options: grpc.ClientOptions = tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {};
+  const raw = new v1.OrderPoolService(target, creds, options);
+  const rawAdmin = new v1.LenderAdminService(target, creds, options);
   const metadata = () => {
     const m = new grpc.Metadata();
     if (token) m.set('authorization', `Bearer ${token}`);
