@@ -38,6 +38,12 @@ export interface Config {
   maxWatchersPerMerchant: number;
   /** Largest request message the server accepts, in bytes (grpc-js answers RESOURCE_EXHAUSTED above it). */
   maxMessageBytes: number;
+  /** Longest id (merchant, order, buyer, lender, request, financing, reference). */
+  maxIdLength: number;
+  /** Longest free-text reason. */
+  maxTextLength: number;
+  /** Concurrent calls per HTTP/2 connection (grpc.max_concurrent_streams). */
+  maxConcurrentStreams: number;
 }
 
 export const DEFAULTS: Config = {
@@ -68,6 +74,9 @@ export const DEFAULTS: Config = {
   tlsClientCa: '',
   maxWatchersPerMerchant: 100,
   maxMessageBytes: 4 * 1024 * 1024,
+  maxIdLength: 128,
+  maxTextLength: 512,
+  maxConcurrentStreams: 1_000,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */
@@ -112,7 +121,14 @@ export function configCommand(): Command {
     .addOption(opt('--tls-key <file>', 'ORDERPOOL_TLS_KEY', 'PEM private key of --tls-cert'))
     .addOption(opt('--tls-client-ca <file>', 'ORDERPOOL_TLS_CLIENT_CA', 'PEM CA bundle; when given, client certificates are required and verified (mutual TLS)'))
     .addOption(opt('--max-watchers-per-merchant <n>', 'ORDERPOOL_MAX_WATCHERS_PER_MERCHANT', `concurrent WatchMerchant streams per merchant (default ${DEFAULTS.maxWatchersPerMerchant})`, positiveInt))
-    .addOption(opt('--max-message-size <bytes>', 'ORDERPOOL_MAX_MESSAGE_SIZE', `largest request message in bytes (default ${DEFAULTS.maxMessageBytes})`, positiveInt));
+    .addOption(opt('--max-message-size <bytes>', 'ORDERPOOL_MAX_MESSAGE_SIZE', `largest request message in bytes (default ${DEFAULTS.maxMessageBytes})`, positiveInt))
+    .addOption(opt('--max-id-length <n>', 'ORDERPOOL_MAX_ID_LENGTH', `longest id in characters, at most 1024 (default ${DEFAULTS.maxIdLength})`, (v) => {
+      const n = positiveInt(v);
+      if (n > 1024) throw new InvalidArgumentError('at most 1024');
+      return n;
+    }))
+    .addOption(opt('--max-text-length <n>', 'ORDERPOOL_MAX_TEXT_LENGTH', `longest free-text reason (default ${DEFAULTS.maxTextLength})`, positiveInt))
+    .addOption(opt('--max-concurrent-streams <n>', 'ORDERPOOL_MAX_CONCURRENT_STREAMS', `concurrent calls per connection (default ${DEFAULTS.maxConcurrentStreams})`, positiveInt));
 }
 
 export function resolveConfig(argv: string[]): Config {
@@ -146,6 +162,9 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.tlsClientCa) c.tlsClientCa = String(o.tlsClientCa);
   if (o.maxWatchersPerMerchant) c.maxWatchersPerMerchant = o.maxWatchersPerMerchant as number;
   if (o.maxMessageSize) c.maxMessageBytes = o.maxMessageSize as number;
+  if (o.maxIdLength) c.maxIdLength = o.maxIdLength as number;
+  if (o.maxTextLength) c.maxTextLength = o.maxTextLength as number;
+  if (o.maxConcurrentStreams) c.maxConcurrentStreams = o.maxConcurrentStreams as number;
   return c;
 }
 

@@ -85,9 +85,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await delivery.start();
   metrics?.attach({ router: core.router, delivery, hub: core.hub });
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': config.maxMessageBytes, interceptors: [rpcInterceptor(log, metrics)] });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.maxMessageBytes,
+    'grpc.max_concurrent_streams': config.maxConcurrentStreams,
+    interceptors: [rpcInterceptor(log, metrics)] });
   const shutdown = { draining: false };
-  const s = schemas({ maxAmount: config.maxAmount, maxIdLength: 128, maxTextLength: 512 });
+  const s = schemas({ maxAmount: config.maxAmount, maxIdLength: config.maxIdLength, maxTextLength: config.maxTextLength });
   const orderPool = orderPoolService(core, auth, s, {
     watchBuffer: config.watchBuffer,
     maxWatchersPerMerchant: config.maxWatchersPerMerchant,
