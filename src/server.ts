@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       maxOrdersPerMerchant: config.maxOrdersPerMerchant,
     },
   }, options.random ?? systemRandom, log);
-  await core.start();
+  await core.loadLenders();
   const clients = options.gateways ?? new GrpcGatewayClients((id) => core.lenders.get(id), config.notifier, log);
   const delivery = new Delivery(store, clients, {
     retryBaseMs: config.retryBaseMs,
@@ -83,6 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }, log, () => clock.now());
   core.delivery = delivery;
   await delivery.start();
+  await core.startDeadlines();
   metrics?.attach({ router: core.router, delivery, hub: core.hub });
 
   const server = new grpc.Server({

@@ -9,17 +9,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { connect, usd, type Clients } from '../src/testing/client';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
+import { freePort as freePortNotIn, ROOT, tcpAccepts } from '../src/testing/server-process';
 import type { Order__Output } from '../src/generated/orderpool/v1/Order';
 import type { Financing__Output } from '../src/generated/orderpool/v1/Financing';
 
-const ROOT = path.resolve(__dirname, '..');
 const LENDER_ID = 'crash-lender';
 const RECORDERS = ['M-a', 'M-b', 'M-c'];
 const FIN = 'M-fin';
@@ -28,35 +27,7 @@ const KILLS = 3;
 const WORKERS = 24;
 
 const usedPorts = new Set<number>();
-/** A free loopback port not used by an earlier life (a fresh gRPC subchannel each life). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.on('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
-    if (!usedPorts.has(port)) {
-      usedPorts.add(port);
-      return port;
-    }
-  }
-}
-
-function tcpAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+const freePort = () => freePortNotIn(usedPorts);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const big = (m: { minorUnits: string } | null | undefined) => BigInt(m?.minorUnits ?? '0');

@@ -122,8 +122,11 @@ export const merchantMachine = setup({
 export type MachineSnapshot = SnapshotFrom<typeof merchantMachine>;
 export type MachineStateName = 'idle' | 'collecting' | 'totaling' | 'awaiting_verification' | 'notified' | 'settling';
 
+/** Snapshots are immutable, so every new merchant can share one start state. */
+let initial: MachineSnapshot | undefined;
+
 export function initialMachine(): MachineSnapshot {
-  return initialTransition(merchantMachine)[0];
+  return (initial ??= initialTransition(merchantMachine)[0]);
 }
 
 /** Restores a snapshot from its persisted parts. */

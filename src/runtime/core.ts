@@ -32,10 +32,23 @@ export class Core {
     this.router = new Router(store, clock, config, random, (c) => this.committed(c));
   }
 
-  /** Loads lenders and pending deadlines; reads no merchant (R3). */
-  async start(): Promise<void> {
+  /** Loads the lenders; reads no merchant (R3). */
+  async loadLenders(): Promise<void> {
     for (const l of await this.store.listLenders()) this.lenders.set(l.lenderId, l);
+  }
+
+  /**
+   * Arms the pending deadlines. Call after delivery has loaded the outbox: an
+   * overdue deadline fires at once, and its effects must not be queued twice
+   * (once from its commit, once from the outbox scan).
+   */
+  async startDeadlines(): Promise<void> {
     for (const t of await this.store.scanTimers()) this.scheduler.set(t.merchantId, t.deadline, t.financingId);
+  }
+
+  async start(): Promise<void> {
+    await this.loadLenders();
+    await this.startDeadlines();
   }
 
   stop(): void {
