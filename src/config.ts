@@ -44,6 +44,8 @@ export interface Config {
   maxTextLength: number;
   /** Concurrent calls per HTTP/2 connection (grpc.max_concurrent_streams). */
   maxConcurrentStreams: number;
+  /** Outbox rows each delivery lane keeps in memory; the rest wait on disk. */
+  maxOutboxRowsInMemory: number;
 }
 
 export const DEFAULTS: Config = {
@@ -77,6 +79,7 @@ export const DEFAULTS: Config = {
   maxIdLength: 128,
   maxTextLength: 512,
   maxConcurrentStreams: 1_000,
+  maxOutboxRowsInMemory: 10_000,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */
@@ -128,6 +131,7 @@ export function configCommand(): Command {
       return n;
     }))
     .addOption(opt('--max-text-length <n>', 'ORDERPOOL_MAX_TEXT_LENGTH', `longest free-text reason (default ${DEFAULTS.maxTextLength})`, positiveInt))
+    .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
     .addOption(opt('--max-concurrent-streams <n>', 'ORDERPOOL_MAX_CONCURRENT_STREAMS', `concurrent calls per connection (default ${DEFAULTS.maxConcurrentStreams})`, positiveInt));
 }
 
@@ -165,6 +169,7 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.maxIdLength) c.maxIdLength = o.maxIdLength as number;
   if (o.maxTextLength) c.maxTextLength = o.maxTextLength as number;
   if (o.maxConcurrentStreams) c.maxConcurrentStreams = o.maxConcurrentStreams as number;
+  if (o.maxOutboxRowsInMemory) c.maxOutboxRowsInMemory = o.maxOutboxRowsInMemory as number;
   return c;
 }
 

@@ -80,6 +80,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     retryMaxMs: config.retryMaxMs,
     callTimeoutMs: config.gatewayTimeoutMs,
     maxCoalesce: 1000,
+    maxLaneRows: config.maxOutboxRowsInMemory,
   }, log, () => clock.now());
   core.delivery = delivery;
   await delivery.start();

@@ -17,6 +17,10 @@
  *     synced write before its first send, and a sent or merged row is
  *     "sealed" and never merged again, so a key never carries two payloads.
  *  D5 Rows survive restarts: the lanes are rebuilt from the outbox on start.
+ *  D6 Memory is bounded: a lane keeps at most `maxLaneRows` rows in memory,
+ *     always a prefix (in outbox order) of its rows on disk; the rest stay on
+ *     disk only ("spilled") and are paged in as the lane drains, so a lender
+ *     that is down for hours costs disk, not memory.
  */
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/types';
@@ -31,6 +35,8 @@ export interface DeliveryConfig {
   maxCoalesce: number;
   /** Calls in flight per lane (each for a different financing). */
   maxInFlight?: number;
+  /** Rows a lane keeps in memory; beyond it they wait on disk (D6). */
+  maxLaneRows?: number;
 }
 
 interface SealedEffect extends Effect {
@@ -51,7 +57,16 @@ interface Lane {
   /** Queues with rows and no call in flight, in the order they became ready. */
   ready: FinancingQueue[];
   inFlight: number;
+  /** Rows waiting, in memory or on disk only. */
   backlog: number;
+  /** Rows in memory. */
+  loaded: number;
+  /** The last outbox key loaded into memory. */
+  loadedUpTo: string;
+  /** Some of the lane's rows after loadedUpTo are on disk only. */
+  spilled: boolean;
+  /** Rows that arrived while a refill was reading the disk. */
+  arrivals: Row[] | undefined;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   lastError: string;
@@ -68,6 +83,7 @@ export interface DeliveryStats {
 export class Delivery {
   private readonly lanes = new Map<string, Lane>();
   private readonly maxInFlight: number;
+  private readonly maxLaneRows: number;
   private stopped = false;
   private delivered = 0;
   private calls = 0;
@@ -81,18 +97,42 @@ export class Delivery {
     private readonly now: () => number,
   ) {
     this.maxInFlight = Math.max(1, config.maxInFlight ?? 16);
+    this.maxLaneRows = Math.max(2, config.maxLaneRows ?? 10_000);
   }
 
+  /** D5: pages through the outbox; each lane keeps its first rows (D6). */
   async start(): Promise<void> {
     const touched = new Set<Lane>();
-    for (const row of await this.store.scanOutbox()) touched.add(this.push(row));
+    let after = '';
+    for (;;) {
+      const page = await this.store.scanOutboxAfter(after, 1000);
+      for (const row of page) {
+        const lane = this.laneOf(row.effect);
+        lane.backlog++;
+        this.admit(lane, row);
+        touched.add(lane);
+      }
+      if (page.length < 1000) break;
+      after = page[page.length - 1]!.key;
+    }
     for (const lane of touched) this.pump(lane);
   }
 
   enqueue(rows: OutboxRow[]): void {
     const touched = new Set<Lane>();
-    for (const row of rows) touched.add(this.push(row));
+    for (const row of rows) {
+      const lane = this.laneOf(row.effect);
+      lane.backlog++;
+      if (lane.arrivals) lane.arrivals.push(row);
+      else this.admit(lane, row);
+      touched.add(lane);
+    }
     for (const lane of touched) this.pump(lane);
+  }
+
+  /** Rows in memory per lane (tests of D6). */
+  loadedRows(): Record<string, number> {
+    return Object.fromEntries([...this.lanes.values()].map((l) => [l.name, l.loaded]));
   }
 
   stats(): DeliveryStats {
@@ -127,14 +167,26 @@ export class Delivery {
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
   }
 
-  private push(row: OutboxRow): Lane {
-    const e = row.effect;
+  private laneOf(e: Effect): Lane {
     const name = e.method === 'SendVerificationCode' ? 'notifier' : `lender:${e.lenderId}`;
     let lane = this.lanes.get(name);
     if (!lane) {
-      lane = { name, queues: new Map(), ready: [], inFlight: 0, backlog: 0, attempt: 0, timer: undefined, lastError: '' };
+      lane = {
+        name, queues: new Map(), ready: [], inFlight: 0, backlog: 0, loaded: 0, loadedUpTo: '', spilled: false,
+        arrivals: undefined, attempt: 0, timer: undefined, lastError: '',
+      };
       this.lanes.set(name, lane);
     }
+    return lane;
+  }
+
+  /** Keeps a row in memory when the lane has room and nothing before it is on disk only (D6). */
+  private admit(lane: Lane, row: OutboxRow): void {
+    if (lane.spilled || lane.loaded >= this.maxLaneRows) {
+      lane.spilled = true;
+      return;
+    }
+    const e = row.effect;
     const id = `${e.merchantId}\x00${e.financingId}`;
     let q = lane.queues.get(id);
     if (!q) {
@@ -142,9 +194,46 @@ export class Delivery {
       lane.queues.set(id, q);
     }
     q.rows.push(row);
-    lane.backlog++;
+    lane.loaded++;
+    lane.loadedUpTo = row.key;
     if (q.rows.length === 1 && !q.busy) lane.ready.push(q);
-    return lane;
+  }
+
+  /** D6: pages the lane's next rows in from disk once half of its memory is free. */
+  private async refill(lane: Lane): Promise<void> {
+    lane.arrivals = [];
+    try {
+      let after = lane.loadedUpTo;
+      let reachedEnd = false;
+      lane.spilled = false;
+      scan: for (;;) {
+        const page = await this.store.scanOutboxAfter(after, 1000);
+        for (const row of page) {
+          after = row.key;
+          if (this.laneOf(row.effect) !== lane) continue;
+          if (lane.loaded >= this.maxLaneRows) {
+            lane.spilled = true;
+            break scan;
+          }
+          this.admit(lane, row);
+        }
+        if (page.length < 1000) {
+          reachedEnd = true;
+          break;
+        }
+      }
+      const arrivals = lane.arrivals;
+      lane.arrivals = undefined;
+      // Rows committed while the disk was read: those the scan saw are loaded already.
+      if (reachedEnd) for (const row of arrivals) if (row.key > lane.loadedUpTo) this.admit(lane, row);
+    } catch (e) {
+      // Nothing was lost: the rows are on disk; try again on the next delivery.
+      lane.arrivals = undefined;
+      lane.spilled = true;
+      this.log.warn({ lane: lane.name, err: e instanceof Error ? e.message : String(e) }, 'paging the outbox in failed; will retry');
+      if (!this.stopped) setTimeout(() => void (lane.spilled && !lane.arrivals && !this.stopped && this.refill(lane)), 1000).unref();
+    }
+    this.pump(lane);
   }
 
   private pump(lane: Lane): void {
@@ -184,6 +273,7 @@ export class Delivery {
     lane.inFlight--;
     if (q.rows.length > 0) lane.ready.push(q);
     else lane.queues.delete(q.id);
+    if (lane.spilled && !lane.arrivals && !this.stopped && lane.loaded <= this.maxLaneRows / 2) void this.refill(lane);
     this.pump(lane);
   }
 
@@ -200,6 +290,7 @@ export class Delivery {
     await this.store.deleteOutbox([head.key]);
     q.rows.shift();
     lane.backlog--;
+    lane.loaded--;
     this.delivered++;
   }
 
@@ -228,6 +319,7 @@ export class Delivery {
     await this.store.replaceOutbox(parts.map((p) => p.key), row);
     q.rows.splice(0, parts.length, row);
     lane.backlog -= parts.length - 1;
+    lane.loaded -= parts.length - 1;
     return row;
   }
 }

@@ -171,6 +171,13 @@ export class LevelStore implements Store {
     return out;
   }
 
+  async scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]> {
+    const out: OutboxRow[] = [];
+    const range = afterKey ? { gt: afterKey, lt: `x${END}`, limit } : { gte: `x${SEP}`, lt: `x${END}`, limit };
+    for await (const [key, v] of this.db.iterator(range)) out.push({ key, effect: decode<Effect>(v) });
+    return out;
+  }
+
   async deleteOutbox(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     // Not synced on purpose: losing a delete only re-sends an effect under

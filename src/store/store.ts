@@ -62,6 +62,8 @@ export interface Store {
   putLender(lender: Lender): Promise<void>;
   listLenders(): Promise<Lender[]>;
   scanOutbox(): Promise<OutboxRow[]>;
+  /** Up to `limit` outbox rows with keys after `afterKey` ('' = from the start), in key order. */
+  scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]>;
   /** Removes delivered rows. */
   deleteOutbox(keys: string[]): Promise<void>;
   /** Replaces rows by one coalesced row, atomically, before it is first sent. */

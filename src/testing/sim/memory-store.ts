@@ -358,6 +358,10 @@ export class MemoryStore implements Store {
     return this.read(() => this.disk.outbox(true));
   }
 
+  scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]> {
+    return this.read(() => this.disk.outbox(true).filter((r) => r.key > afterKey).slice(0, limit));
+  }
+
   /** Unsynced, like LevelStore: visible now, durable with the next synced batch. */
   async deleteOutbox(keys: string[]): Promise<void> {
     if (this.dead) return never();
