@@ -7,6 +7,10 @@
  * Any merchant can be regenerated on its own, so the loader can resume and
  * the measuring side can name real order ids without reading the store.
  */
+import { DEFAULTS } from '../../src/config';
+
+/** The server's default; a merchant with more orders would be refused. */
+export const MAX_ORDERS_PER_MERCHANT = DEFAULTS.maxOrdersPerMerchant;
 
 export interface DatasetSpec {
   seed: number;
