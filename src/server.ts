@@ -107,6 +107,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     '': 'SERVING',
     'orderpool.v1.OrderPoolService': 'SERVING',
     'orderpool.v1.LenderAdminService': 'SERVING',
+    'orderpool.v1.AdminService': 'SERVING',
   });
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
@@ -128,7 +129,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     shutdown.draining = true;
-    for (const svc of ['', 'orderpool.v1.OrderPoolService', 'orderpool.v1.LenderAdminService']) health.setStatus(svc, 'NOT_SERVING');
+    for (const svc of ['', 'orderpool.v1.OrderPoolService', 'orderpool.v1.LenderAdminService', 'orderpool.v1.AdminService']) health.setStatus(svc, 'NOT_SERVING');
     orderPool.closeWatchers();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
