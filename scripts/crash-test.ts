@@ -35,7 +35,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { errorInfoOf } from '../src/api/status';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
-import { type Clients } from '../src/testing/client';
+import { allEvents, allPoolOrders, type Clients } from '../src/testing/client';
 import { startServerProcess, type ServerProcess } from '../src/testing/server-process';
 import { Prng } from '../src/testing/sim/prng';
 import type { Financing__Output } from '../src/generated/orderpool/v1/Financing';
@@ -455,28 +455,6 @@ function startLoad(api: Clients, rng: Prng, stopped: () => boolean): Load {
 }
 
 // ------------------------------------------------------------------ checks
-
-async function allEvents(api: Clients, merchantId: string): Promise<MerchantEvent__Output[]> {
-  const events: MerchantEvent__Output[] = [];
-  let pageToken = '';
-  do {
-    const page = await api.listMerchantEvents({ merchantId, pageSize: 1000, pageToken });
-    events.push(...page.events);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return events;
-}
-
-async function allPoolOrders(api: Clients, merchantId: string, financingId: string): Promise<Order__Output[]> {
-  const orders: Order__Output[] = [];
-  let pageToken = '';
-  do {
-    const page = await api.listPoolOrders({ merchantId, financingId, pageSize: 500, pageToken });
-    orders.push(...page.orders);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return orders;
-}
 
 /** A merchant's state folded from its journal. */
 interface Folded {

@@ -17,7 +17,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { connect, usd, type Clients } from '../src/testing/client';
+import { allPoolOrders, connect, usd, type Clients } from '../src/testing/client';
 import { startFakeGateway, type FakeGateway, type ReceivedCall } from '../src/testing/fake-lender';
 import type { Financing__Output } from '../src/generated/orderpool/v1/Financing';
 import type { Order__Output } from '../src/generated/orderpool/v1/Order';
@@ -94,17 +94,6 @@ function waitForReady(api: Clients, ms: number): Promise<void> {
   return new Promise((resolve, reject) => api.raw.waitForReady(Date.now() + ms, (e) => (e ? reject(e) : resolve())));
 }
 
-async function listPool(api: Clients, merchantId: string, financingId: string): Promise<Order__Output[]> {
-  const out: Order__Output[] = [];
-  let pageToken = '';
-  do {
-    const page = await api.listPoolOrders({ merchantId, financingId, pageSize: 100, pageToken });
-    out.push(...page.orders);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return out;
-}
-
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const host = options.gatewayHost ?? '127.0.0.1';
@@ -136,7 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const topUps: string[] = [];
     /** Prints the pool; orders that joined it since the last look (after disbursement) are top-ups. */
     const showPool = async (financingId: string): Promise<{ f: Financing__Output; pool: Order__Output[] }> => {
-      const [f, pool] = await Promise.all([api.getFinancing({ merchantId, financingId }), listPool(api, merchantId, financingId)]);
+      const [f, pool] = await Promise.all([api.getFinancing({ merchantId, financingId }), allPoolOrders(api, merchantId, financingId)]);
       if (lastPool) {
         const before = new Set(lastPool.map((o) => o.orderId));
         for (const o of pool.filter((p) => !before.has(p.orderId))) {

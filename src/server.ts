@@ -8,7 +8,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from 'pino';
 import { DEFAULTS, isLoopback, type Config } from './config';
-import { systemRandom } from './domain/merchant';
+import { DEFAULT_DOMAIN_CONFIG, systemRandom } from './domain/merchant';
 import { Auth } from './api/auth';
 import { orderPoolService } from './api/order-pool-service';
 import { lenderAdminHandlers } from './api/lender-admin-service';
@@ -69,7 +69,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     domain: {
       verificationTtlMs: config.verificationTtlMs,
       disbursementTimeoutMs: config.disbursementTimeoutMs,
-      maxVerificationAttempts: 5,
+      maxVerificationAttempts: DEFAULT_DOMAIN_CONFIG.maxVerificationAttempts,
       maxOrdersPerMerchant: config.maxOrdersPerMerchant,
     },
   }, options.random ?? systemRandom, log);

@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { expectError, LENDER, startHarness, type Harness } from './harness';
-import { connect, usd, type Clients } from '../src/testing/client';
+import { allEvents, connect, usd } from '../src/testing/client';
 import { v1 } from '../src/api/proto';
 import { startServer } from '../src/server';
 import { openStopped, restoreStore } from '../src/store/backup';
@@ -30,16 +30,6 @@ function createBackup(target: string, directory: string, token?: string): Promis
   }).finally(() => client.close());
 }
 
-async function allEvents(api: Clients, merchantId: string): Promise<MerchantEvent__Output[]> {
-  const out: MerchantEvent__Output[] = [];
-  let pageToken = '';
-  do {
-    const page = await api.listMerchantEvents({ merchantId, pageSize: 1000, pageToken });
-    out.push(...page.events);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return out;
-}
 
 interface Acked {
   merchantId: string;

@@ -7,15 +7,14 @@
  * while they are in flight. After the last kill: restart, check, and let the
  * outbox settle: the lender's deduplicated repayments must equal `repaid`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { connect, usd, type Clients } from '../src/testing/client';
+import { allEvents, usd, type Clients } from '../src/testing/client';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
-import { freePort as freePortNotIn, ROOT, tcpAccepts } from '../src/testing/server-process';
+import { startServerProcess, type ServerProcess } from '../src/testing/server-process';
 import type { Order__Output } from '../src/generated/orderpool/v1/Order';
 import type { Financing__Output } from '../src/generated/orderpool/v1/Financing';
 
@@ -27,18 +26,11 @@ const KILLS = 3;
 const WORKERS = 24;
 
 const usedPorts = new Set<number>();
-const freePort = () => freePortNotIn(usedPorts);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const big = (m: { minorUnits: string } | null | undefined) => BigInt(m?.minorUnits ?? '0');
 
-interface Life {
-  child: ChildProcess;
-  api: Clients;
-  target: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: string[];
-}
+type Life = ServerProcess;
 
 type OrderState = 'OPEN' | 'POOLED' | 'COMPLETED' | 'REFUNDED';
 
@@ -81,42 +73,11 @@ describe('crash: SIGKILL with commands in flight, restart on the same data dir',
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function startLife(): Promise<Life> {
-    const port = await freePort();
-    const target = `127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', 'src/main.ts',
-      '--listen', target, '--data-dir', dataDir, '--notifier', fake.target,
-      '--log-level', 'warn', '--retry-max', '500ms',
-    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const keep = (b: Buffer) => {
-      output.push(b.toString());
-      if (output.length > 200) output.shift();
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })));
-    let dead = false;
-    void exited.then(() => (dead = true));
-    const until = Date.now() + 15_000;
-    while (!(await tcpAccepts(port))) {
-      if (dead) throw new Error(`server exited before serving:\n${output.join('')}`);
-      if (Date.now() > until) throw new Error(`server did not serve within 15 s:\n${output.join('')}`);
-      await sleep(20);
-    }
-    const api = connect(target);
-    for (;;) {
-      try {
-        await api.listLenders({});
-        break;
-      } catch (e) {
-        if (dead || Date.now() > until) throw new Error(`server not answering: ${(e as Error).message}\n${output.join('')}`);
-        await sleep(20);
-      }
-    }
-    return { child, api, target, exited, output };
+  function startLife(): Promise<Life> {
+    return startServerProcess({
+      dataDir, usedPorts, timeoutMs: 15_000,
+      args: ['--notifier', fake.target, '--log-level', 'warn', '--retry-max', '500ms'],
+    });
   }
 
   it(`should keep every acknowledged command through ${KILLS} kill -9s, with gapless journals and exact repayments`, async () => {
@@ -154,17 +115,6 @@ describe('crash: SIGKILL with commands in flight, restart on the same data dir',
         if (err.code === grpc.status.NOT_FOUND) return undefined;
         throw e;
       }
-    }
-
-    async function allEvents(api: Clients, merchantId: string) {
-      const events: { sequence: string; type: string }[] = [];
-      let pageToken = '';
-      do {
-        const page = await api.listMerchantEvents({ merchantId, pageSize: 1000, pageToken });
-        events.push(...page.events);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return events;
     }
 
     /** Everything acknowledged is there; journals are gapless; each financing's books add up. Refreshes the model. */

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { expectError, LENDER, startHarness, type Harness } from './harness';
-import { usd } from '../src/testing/client';
+import { allPoolOrders, usd } from '../src/testing/client';
 import { errorInfoOf } from '../src/api/status';
-import type { Order__Output } from '../src/generated/orderpool/v1/Order';
 
 const units = (m: { minorUnits: string } | null | undefined) => BigInt(m?.minorUnits ?? '0');
 
@@ -23,16 +22,6 @@ describe('end states', () => {
   }
   const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
-  async function allPoolOrders(merchantId: string, financingId: string, pageSize = 2): Promise<Order__Output[]> {
-    const out: Order__Output[] = [];
-    let pageToken = '';
-    do {
-      const page = await h.api.listPoolOrders({ merchantId, financingId, pageSize, pageToken });
-      out.push(...page.orders);
-      pageToken = page.nextPageToken;
-    } while (pageToken);
-    return out;
-  }
 
   async function orderStates(merchantId: string, orderIds: string[]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
@@ -43,7 +32,7 @@ describe('end states', () => {
   async function expectIdleAndReleased(merchantId: string, financingId: string, orderIds: string[]) {
     const f = await h.api.getFinancing({ merchantId, financingId });
     expect([f.poolTotal?.minorUnits, f.poolOrderCount]).to.deep.equal(['0', '0']);
-    expect(await allPoolOrders(merchantId, financingId)).to.deep.equal([]);
+    expect(await allPoolOrders(h.api, merchantId, financingId, 2)).to.deep.equal([]);
     const states = await orderStates(merchantId, orderIds);
     expect(Object.values(states).every((s) => s === 'OPEN'), JSON.stringify(states)).to.equal(true);
     for (const orderId of orderIds) expect((await h.api.getOrder({ merchantId, orderId })).financingId).to.equal('');
@@ -191,7 +180,7 @@ describe('end states', () => {
     await h.api.refundOrder({ merchantId: 'U1', orderId: 'B', reason: 'r' });
     let f = await h.api.getFinancing({ merchantId: 'U1', financingId: fid });
     expect([f.poolTotal?.minorUnits, f.underCovered]).to.deep.equal(['20000', false]);
-    expect((await allPoolOrders('U1', fid)).map((o) => o.orderId)).to.deep.equal(['C', 'D']);
+    expect((await allPoolOrders(h.api, 'U1', fid, 2)).map((o) => o.orderId)).to.deep.equal(['C', 'D']);
 
     // Nothing left to top up with: 10000 x 0.8 < 15300.
     await h.api.refundOrder({ merchantId: 'U1', orderId: 'C', reason: 'r' });
@@ -244,7 +233,7 @@ describe('end states', () => {
     const before = {
       financing: await h.api.getFinancing({ merchantId: 'S1', financingId: fid }),
       merchant: await h.api.getMerchant({ merchantId: 'S1' }),
-      pool: await allPoolOrders('S1', fid),
+      pool: await allPoolOrders(h.api, 'S1', fid, 2),
       orders: await Promise.all(orders.map((orderId) => h.api.getOrder({ merchantId: 'S1', orderId }))),
       events: (await h.api.listMerchantEvents({ merchantId: 'S1', pageSize: 1000, pageToken: '' })).events,
     };
@@ -256,7 +245,7 @@ describe('end states', () => {
     const after = {
       financing: await h.api.getFinancing({ merchantId: 'S1', financingId: fid }),
       merchant: await h.api.getMerchant({ merchantId: 'S1' }),
-      pool: await allPoolOrders('S1', fid),
+      pool: await allPoolOrders(h.api, 'S1', fid, 2),
       orders: await Promise.all(orders.map((orderId) => h.api.getOrder({ merchantId: 'S1', orderId }))),
       events: (await h.api.listMerchantEvents({ merchantId: 'S1', pageSize: 1000, pageToken: '' })).events,
     };

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { exhausted, OrderpoolError, unavailable } from '../domain/errors';
+import { exhausted, invalid, OrderpoolError, unavailable } from '../domain/errors';
 import type { Financing, MerchantEvent } from '../domain/types';
 import type { Core } from '../runtime/core';
 import type { OrderPoolServiceHandlers } from '../generated/orderpool/v1/OrderPoolService';
@@ -217,7 +217,7 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
       const r = parse(s.listPoolOrders, req);
       mayReadFinancingsOf(who, r.merchantId);
       const token = decodeToken<{ f: string; p: number }>(r.pageToken, { f: 'string', p: 'number' });
-      if (token && token.f !== r.financingId) decodeToken('!', { x: 'string' });
+      if (token && token.f !== r.financingId) throw invalid('INVALID_PAGE_TOKEN', 'page_token belongs to another financing', 'page_token');
       const page = await core.listPoolOrders(r.merchantId, r.financingId, token?.p ?? 0, r.pageSize);
       canReadFinancing(who, r.merchantId, page.financing);
       const last = page.orders[page.orders.length - 1];

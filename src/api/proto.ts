@@ -3,6 +3,7 @@
  * scripts/gen-types.sh gives proto-loader-gen-types, so the generated types
  * in src/generated describe exactly what grpc-js hands the handlers.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -29,7 +30,7 @@ export const v1 = proto.orderpool.v1;
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => {
   const local = path.join(PROTO_DIR, target);
-  return require('node:fs').existsSync(local) ? local : target;
+  return existsSync(local) ? local : target;
 };
 root.loadSync(PROTO_FILES.map((f) => path.join(PROTO_DIR, f)), { keepCase: true });
 root.resolveAll();

@@ -16,8 +16,6 @@ export interface Limits {
   maxTextLength: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxAmount: 10n ** 13n, maxIdLength: 128, maxTextLength: 512 };
-
 const e = (reason: string, message: string) => ({ error: `${reason}|${message}` });
 
 export function schemas(limits: Limits) {

@@ -17,7 +17,7 @@
  *  R5 Bounded queues: a full mailbox or shard gives RESOURCE_EXHAUSTED.
  */
 import { createHash } from 'node:crypto';
-import { ensureError, exhausted, OrderpoolError, unavailable } from '../domain/errors';
+import { ensureError, exhausted, unavailable } from '../domain/errors';
 import { Merchant, type DomainConfig, type Env, type Tx } from '../domain/merchant';
 import type { Effect, MerchantEvent } from '../domain/types';
 import type { MerchantCommit, RequestRecord, Store } from '../store/store';
@@ -258,8 +258,4 @@ export class Router {
     if (slot.merchant) this.passivated[reason]++;
     this.forget(slot);
   }
-}
-
-export function isOrderpoolError(e: unknown): e is OrderpoolError {
-  return e instanceof OrderpoolError;
 }

@@ -165,12 +165,6 @@ export class LevelStore implements Store {
     return out;
   }
 
-  async scanOutbox(): Promise<OutboxRow[]> {
-    const out: OutboxRow[] = [];
-    for await (const [key, v] of this.db.iterator({ gte: `x${SEP}`, lt: `x${END}` })) out.push({ key, effect: decode<Effect>(v) });
-    return out;
-  }
-
   async scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]> {
     const out: OutboxRow[] = [];
     const range = afterKey ? { gt: afterKey, lt: `x${END}`, limit } : { gte: `x${SEP}`, lt: `x${END}`, limit };

@@ -61,7 +61,6 @@ export interface Store {
   getRequest(merchantId: string, requestId: string): Promise<RequestRecord | undefined>;
   putLender(lender: Lender): Promise<void>;
   listLenders(): Promise<Lender[]>;
-  scanOutbox(): Promise<OutboxRow[]>;
   /** Up to `limit` outbox rows with keys after `afterKey` ('' = from the start), in key order. */
   scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]>;
   /** Removes delivered rows. */

@@ -29,6 +29,7 @@ import type { Lender__Output } from '../generated/orderpool/v1/Lender';
 import type { ListPoolOrdersResponse__Output } from '../generated/orderpool/v1/ListPoolOrdersResponse';
 import type { ListMerchantEventsResponse__Output } from '../generated/orderpool/v1/ListMerchantEventsResponse';
 import type { ListLendersResponse__Output } from '../generated/orderpool/v1/ListLendersResponse';
+import type { MerchantEvent__Output } from '../generated/orderpool/v1/MerchantEvent';
 
 type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown;
 
@@ -107,6 +108,30 @@ export function connect(target: string, token?: string, tls?: TlsOptions): Clien
       rawAdmin.close();
     },
   };
+}
+
+/** Every event of a merchant, following page tokens. */
+export async function allEvents(api: Clients, merchantId: string, pageSize = 1000): Promise<MerchantEvent__Output[]> {
+  const events: MerchantEvent__Output[] = [];
+  let pageToken = '';
+  do {
+    const page = await api.listMerchantEvents({ merchantId, pageSize, pageToken });
+    events.push(...page.events);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return events;
+}
+
+/** Every order in a financing's pool, following page tokens. */
+export async function allPoolOrders(api: Clients, merchantId: string, financingId: string, pageSize = 500): Promise<Order__Output[]> {
+  const orders: Order__Output[] = [];
+  let pageToken = '';
+  do {
+    const page = await api.listPoolOrders({ merchantId, financingId, pageSize, pageToken });
+    orders.push(...page.orders);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return orders;
 }
 
 export const usd = (minor: bigint | number | string) => ({ currencyCode: 'USD', minorUnits: String(minor) });

@@ -354,10 +354,6 @@ export class MemoryStore implements Store {
     return this.read(() => this.disk.lenders());
   }
 
-  scanOutbox(): Promise<OutboxRow[]> {
-    return this.read(() => this.disk.outbox(true));
-  }
-
   scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]> {
     return this.read(() => this.disk.outbox(true).filter((r) => r.key > afterKey).slice(0, limit));
   }
