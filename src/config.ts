@@ -46,6 +46,10 @@ export interface Config {
   maxConcurrentStreams: number;
   /** Outbox rows each delivery lane keeps in memory; the rest wait on disk. */
   maxOutboxRowsInMemory: number;
+  /** A repayment waits this long after its commit for later ones of its financing to share its lender call; 0 = off. */
+  repaymentLingerMs: number;
+  /** Run the actors, LevelDB and delivery in a runtime thread, gRPC in the main thread (startService). */
+  runtimeThread: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -80,6 +84,8 @@ export const DEFAULTS: Config = {
   maxTextLength: 512,
   maxConcurrentStreams: 1_000,
   maxOutboxRowsInMemory: 10_000,
+  repaymentLingerMs: 400,
+  runtimeThread: true,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */
@@ -88,6 +94,18 @@ export function parseDuration(text: string): number {
   if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 10m or 24h');
   const n = Number(m[1]);
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1);
+}
+
+function onOff(text: string): boolean {
+  if (text === 'on' || text === 'true') return true;
+  if (text === 'off' || text === 'false') return false;
+  throw new InvalidArgumentError('expected on or off');
+}
+
+function nonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
 }
 
 function positiveInt(text: string): number {
@@ -132,6 +150,8 @@ export function configCommand(): Command {
     }))
     .addOption(opt('--max-text-length <n>', 'ORDERPOOL_MAX_TEXT_LENGTH', `longest free-text reason (default ${DEFAULTS.maxTextLength})`, positiveInt))
     .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
+    .addOption(opt('--repayment-linger-ms <ms>', 'ORDERPOOL_REPAYMENT_LINGER_MS', `a repayment waits this long after its commit so later ones of its financing share its lender call; 0 = off (default ${DEFAULTS.repaymentLingerMs})`, nonNegativeInt))
+    .addOption(opt('--runtime-thread <on|off>', 'ORDERPOOL_RUNTIME_THREAD', 'on: the actors, LevelDB and delivery run in a thread of their own, gRPC in the main one; off: all in one thread (default on)', onOff))
     .addOption(opt('--max-concurrent-streams <n>', 'ORDERPOOL_MAX_CONCURRENT_STREAMS', `concurrent calls per connection (default ${DEFAULTS.maxConcurrentStreams})`, positiveInt));
 }
 
@@ -170,6 +190,8 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.maxTextLength) c.maxTextLength = o.maxTextLength as number;
   if (o.maxConcurrentStreams) c.maxConcurrentStreams = o.maxConcurrentStreams as number;
   if (o.maxOutboxRowsInMemory) c.maxOutboxRowsInMemory = o.maxOutboxRowsInMemory as number;
+  if (o.repaymentLingerMs !== undefined) c.repaymentLingerMs = o.repaymentLingerMs as number;
+  if (o.runtimeThread !== undefined) c.runtimeThread = o.runtimeThread as boolean;
   return c;
 }
 

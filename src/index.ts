@@ -6,7 +6,7 @@
 export { connect, usd, type Clients } from './testing/client';
 export { errorInfoOf, errorInfoOfStatus, DOMAIN as ERROR_DOMAIN } from './api/status';
 export { packageDefinition, proto, v1, PROTO_DIR, LOADER_OPTIONS } from './api/proto';
-export { startServer, type RunningServer, type ServerOptions } from './server';
+export { startServer, startService, type LocalServer, type RunningServer, type ServerOptions } from './server';
 export { DEFAULTS as DEFAULT_CONFIG, type Config } from './config';
 export type { ProtoGrpcType } from './generated/orderpool';
 export type { Money, Money__Output } from './generated/orderpool/v1/Money';

@@ -1,10 +1,10 @@
 /** `npm start`: serve until SIGTERM/SIGINT, then drain. A second signal forces exit. */
 import { resolveConfig } from './config';
-import { startServer } from './server';
+import { startService } from './server';
 
 async function main(): Promise<void> {
   const config = resolveConfig(process.argv.slice(2));
-  const server = await startServer(config);
+  const server = await startService({ ...config, onFatal: () => process.exit(1) });
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;

@@ -1,6 +1,7 @@
 /**
- * The composition root: store, core, delivery, gRPC server, health and
- * reflection. `startServer` is what `npm start` and the tests run.
+ * The composition root: the runtime (in this thread, or in a runtime thread)
+ * under the gRPC edge, health and reflection. `startService` is what
+ * `npm start` runs; `startServer` (runtime in this thread) is what tests run.
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
@@ -8,7 +9,6 @@ import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from 'pino';
 import { DEFAULTS, isLoopback, type Config } from './config';
-import { DEFAULT_DOMAIN_CONFIG, systemRandom } from './domain/merchant';
 import { Auth } from './api/auth';
 import { orderPoolService } from './api/order-pool-service';
 import { lenderAdminHandlers } from './api/lender-admin-service';
@@ -16,30 +16,28 @@ import { adminHandlers } from './api/admin-service';
 import { packageDefinition, v1 } from './api/proto';
 import { schemas } from './api/validate';
 import { tolerantService } from './api/malformed';
-import { GrpcGatewayClients, type GatewayClients } from './gateways/clients';
-import { Delivery } from './gateways/delivery';
-import { SystemClock, type Clock } from './runtime/clock';
+import type { Delivery } from './gateways/delivery';
+import type { Backend } from './runtime/backend';
 import { Core } from './runtime/core';
-import { LevelStore, type LevelStoreOptions } from './store/level-store';
+import { startRuntime, type RuntimeInjections } from './runtime/local-runtime';
+import { RuntimeThread } from './runtime/runtime-thread';
+import type { LevelStore } from './store/level-store';
 import { Metrics } from './observability/metrics';
 import { rpcInterceptor } from './observability/rpc-interceptor';
 import { createLogger } from './observability/logger';
 
-export interface ServerOptions extends Partial<Config> {
-  clock?: Clock;
+export interface ServerOptions extends Partial<Config>, RuntimeInjections {
   logger?: Logger;
-  random?: { newFinancingId(): string; newCode(): string };
-  store?: LevelStoreOptions;
-  gateways?: GatewayClients;
+  /** With the runtime thread: called once if it dies while serving (main.ts exits). */
+  onFatal?: (e: Error) => void;
 }
 
 export interface RunningServer {
   /** The bound port (useful with --listen host:0). */
   port: number;
   address: string;
-  core: Core;
-  delivery: Delivery;
-  store: LevelStore;
+  /** What the handlers call: the core itself, or the runtime thread. */
+  backend: Backend;
   config: Config;
   /** The bound --metrics address (host:port), when metrics are on. */
   metricsAddress?: string;
@@ -47,53 +45,79 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const config: Config = { ...DEFAULTS, ...stripUndefined(options) };
+/** A server whose runtime runs in this thread: its parts are reachable (tests). */
+export interface LocalServer extends RunningServer {
+  core: Core;
+  delivery: Delivery;
+  store: LevelStore;
+}
+
+interface Prepared {
+  config: Config;
+  log: Logger;
+  auth: Auth;
+  credentials: grpc.ServerCredentials;
+  metrics: Metrics | undefined;
+}
+
+/** Checks what can fail before anything is opened. */
+function prepare(options: ServerOptions): Prepared {
+  const config = configOf(options);
   const log = options.logger ?? createLogger(config.logLevel);
   const auth = config.authFile ? Auth.fromFile(config.authFile) : Auth.none();
   if (!auth.enabled && !isLoopback(config.listen) && !config.insecure) {
     throw new Error(`refusing to listen on ${config.listen} without --auth-file; pass --insecure to allow it`);
   }
   if (!auth.enabled) log.warn({ listen: config.listen }, 'no --auth-file: every caller is trusted; serving on loopback only');
-
   const credentials = serverCredentials(config);
-  const metrics = config.metrics ? new Metrics() : undefined;
-  const store = await LevelStore.open(config.dataDir, metrics ? metrics.storeOptions(options.store) : options.store);
-  const clock = options.clock ?? new SystemClock();
-  const core = new Core(store, clock, {
-    shards: config.shards,
-    maxActive: config.maxActiveMerchants,
-    idleMs: config.passivateAfterMs,
-    maxMailbox: config.maxMailbox,
-    maxShardQueue: config.maxShardQueue,
-    domain: {
-      verificationTtlMs: config.verificationTtlMs,
-      disbursementTimeoutMs: config.disbursementTimeoutMs,
-      maxVerificationAttempts: DEFAULT_DOMAIN_CONFIG.maxVerificationAttempts,
-      maxOrdersPerMerchant: config.maxOrdersPerMerchant,
-    },
-  }, options.random ?? systemRandom, log);
-  await core.loadLenders();
-  const clients = options.gateways ?? new GrpcGatewayClients((id) => core.lenders.get(id), config.notifier, log);
-  const delivery = new Delivery(store, clients, {
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
-    callTimeoutMs: config.gatewayTimeoutMs,
-    maxCoalesce: 1000,
-    maxLaneRows: config.maxOutboxRowsInMemory,
-  }, log, () => clock.now());
-  core.delivery = delivery;
-  await delivery.start();
-  await core.startDeadlines();
-  metrics?.attach({ router: core.router, delivery, hub: core.hub });
+  return { config, log, auth, credentials, metrics: config.metrics ? new Metrics() : undefined };
+}
 
+/**
+ * The server with its runtime in this thread (what the tests use: the
+ * injections and the parts are reachable).
+ */
+export async function startServer(options: ServerOptions = {}): Promise<LocalServer> {
+  const p = prepare(options);
+  const rt = await startRuntime(p.config, p.log, { ...options, store: p.metrics ? p.metrics.storeOptions(options.store) : options.store });
+  p.metrics?.attach({ router: rt.core.router, delivery: rt.delivery, hub: rt.core.hub });
+  const served = await serve(p, rt.core, () => rt.stop());
+  return { ...served, core: rt.core, delivery: rt.delivery, store: rt.store };
+}
+
+/**
+ * What `npm start` runs: with `runtimeThread` (the default) the actors,
+ * LevelDB and delivery run in a runtime thread and this thread keeps gRPC
+ * (src/runtime/runtime-thread.ts); without it, as startServer.
+ */
+export async function startService(options: ServerOptions = {}): Promise<RunningServer> {
+  const p = prepare(options);
+  if (!p.config.runtimeThread) return startServer(options);
+  if (options.clock || options.random || options.store || options.gateways) {
+    throw new Error('clock, random, store and gateway injections need runtimeThread: false');
+  }
+  const rt = await RuntimeThread.start(p.config, p.log, { statsEveryMs: p.metrics ? 1000 : 0, onFatal: options.onFatal });
+  if (p.metrics) {
+    rt.onBatch = p.metrics.storeOptions().onBatch;
+    p.metrics.attach({
+      router: { stats: () => rt.stats?.router ?? { active: 0, shards: [], passivated: {} } },
+      delivery: { stats: () => rt.stats?.delivery ?? { delivered: 0, calls: 0, failures: 0, backlog: 0, lanes: {} } },
+      hub: rt,
+    });
+  }
+  return serve(p, rt, () => rt.stop());
+}
+
+/** The gRPC edge over a backend: services, health, reflection, bind, drain. */
+async function serve(p: Prepared, backend: Backend, stopRuntime: () => Promise<void>): Promise<RunningServer> {
+  const { config, log, auth, metrics } = p;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_concurrent_streams': config.maxConcurrentStreams,
     interceptors: [rpcInterceptor(log, metrics)] });
   const shutdown = { draining: false };
   const s = schemas({ maxAmount: config.maxAmount, maxIdLength: config.maxIdLength, maxTextLength: config.maxTextLength });
-  const orderPool = orderPoolService(core, auth, s, {
+  const orderPool = orderPoolService(backend, auth, s, {
     watchBuffer: config.watchBuffer,
     maxWatchersPerMerchant: config.maxWatchersPerMerchant,
     // A stream's in-flight events all queue on one merchant's mailbox when
@@ -101,8 +125,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ingestWindow: Math.max(1, Math.min(config.ingestWindow, Math.floor(config.maxMailbox / 2))),
   }, log, shutdown);
   server.addService(tolerantService(v1.OrderPoolService.service), orderPool.handlers);
-  server.addService(tolerantService(v1.LenderAdminService.service), lenderAdminHandlers(core, auth, s, log));
-  server.addService(v1.AdminService.service, adminHandlers(store, config.dataDir, auth, log, shutdown));
+  server.addService(tolerantService(v1.LenderAdminService.service), lenderAdminHandlers(backend, auth, s, log));
+  server.addService(v1.AdminService.service, adminHandlers(backend, config.dataDir, auth, log, shutdown));
   const health = new HealthImplementation({
     '': 'SERVING',
     'orderpool.v1.OrderPoolService': 'SERVING',
@@ -113,18 +137,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   new ReflectionService(packageDefinition).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(config.listen, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(config.listen, p.credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   }).catch(async (e: unknown) => {
-    await store.close();
+    await stopRuntime();
     throw e;
   });
   const metricsAddress = metrics ? await metrics.listen(config.metrics).catch(async (e: unknown) => {
     server.forceShutdown();
-    await store.close();
+    await stopRuntime();
     throw e;
   }) : undefined;
   const address = config.listen.replace(/:\d+$/, `:${port}`);
-  log.info({ address, dataDir: config.dataDir, notifier: config.notifier || null, auth: auth.enabled, metrics: metricsAddress ?? null, tls: config.tlsClientCa ? 'mutual' : config.tlsCert ? 'on' : 'off' }, 'orderpool serving');
+  log.info({
+    address, dataDir: config.dataDir, notifier: config.notifier || null, auth: auth.enabled, metrics: metricsAddress ?? null,
+    tls: config.tlsClientCa ? 'mutual' : config.tlsCert ? 'on' : 'off', runtimeThread: !(backend instanceof Core),
+  }, 'orderpool serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
@@ -141,16 +168,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         resolve();
       });
     });
-    await core.router.drain();
-    core.stop();
-    delivery.stop();
-    clients.close();
-    await store.close();
+    await stopRuntime();
     await metrics?.close();
     log.info('orderpool stopped');
   })());
 
-  return { port, address, core, delivery, store, config, metricsAddress, stop };
+  return { port, address, backend, config, metricsAddress, stop };
 }
 
 /**
@@ -171,6 +194,12 @@ function serverCredentials(config: Config): grpc.ServerCredentials {
   );
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The Config fields of the options (and only those: it crosses to the runtime thread), over the defaults. */
+function configOf(options: ServerOptions): Config {
+  const c: Record<string, unknown> = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined) c[key] = v;
+  }
+  return c as unknown as Config;
 }

@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { ClassicLevel } from 'classic-level';
 import pino from 'pino';
 import { main } from '../src/cli/main';
-import { startServer, type RunningServer } from '../src/server';
+import { startServer, type LocalServer } from '../src/server';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
 import { startHarness, type Harness } from './harness';
 
@@ -420,7 +420,7 @@ describe('orderpool CLI', function () {
   describe('inspect (a stopped data dir)', () => {
     let dataDir: string;
     let gw: FakeGateway;
-    let server: RunningServer;
+    let server: LocalServer;
 
     before(async () => {
       dataDir = path.join(tmpDir(), 'data');

@@ -8,14 +8,14 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import pino from 'pino';
 import type * as grpc from '@grpc/grpc-js';
-import { startServer, type RunningServer, type ServerOptions } from '../src/server';
+import { startServer, type LocalServer, type ServerOptions } from '../src/server';
 import { ManualClock } from '../src/runtime/clock';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
 import { connect, type Clients } from '../src/testing/client';
 import { errorInfoOf } from '../src/api/status';
 
 export interface Harness {
-  server: RunningServer;
+  server: LocalServer;
   clock: ManualClock;
   gw: FakeGateway;
   api: Clients;

@@ -10,12 +10,12 @@ import type { AdminServiceHandlers } from '../generated/orderpool/v1/AdminServic
 import type { Backup } from '../generated/orderpool/v1/Backup';
 import type { CreateBackupRequest__Output } from '../generated/orderpool/v1/CreateBackupRequest';
 import { BackupError, prepareTarget } from '../store/backup';
-import type { LevelStore } from '../store/level-store';
+import type { Backend } from '../runtime/backend';
 import { requireRole, type Auth } from './auth';
 import { timestamp } from './convert';
 import { toServiceError } from './status';
 
-export function adminHandlers(store: LevelStore, dataDir: string, auth: Auth, log: Logger, shutdown: { draining: boolean }): AdminServiceHandlers {
+export function adminHandlers(store: Pick<Backend, 'backupTo'>, dataDir: string, auth: Auth, log: Logger, shutdown: { draining: boolean }): AdminServiceHandlers {
   let running = false;
 
   const toDomain = (e: unknown): unknown => {

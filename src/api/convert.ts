@@ -3,7 +3,7 @@
  * int64 minor units (proto-loader's `longs: String`).
  */
 import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
-import type { Merchant } from '../domain/merchant';
+import type { MerchantView } from '../runtime/backend';
 import type { Financing as WireFinancing } from '../generated/orderpool/v1/Financing';
 import type { Lender as WireLender } from '../generated/orderpool/v1/Lender';
 import type { Merchant as WireMerchant } from '../generated/orderpool/v1/Merchant';
@@ -70,7 +70,7 @@ export function wireFinancing(f: Financing): WireFinancing {
   };
 }
 
-export function wireMerchant(m: Merchant): WireMerchant {
+export function wireMerchant(m: MerchantView): WireMerchant {
   const primary = m.firstCurrency;
   const totals = [...m.openTotals.entries()].sort(([a], [b]) => a.localeCompare(b));
   let openCount = 0;

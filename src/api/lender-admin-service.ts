@@ -1,7 +1,7 @@
 /** LenderAdminService handlers. */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Core } from '../runtime/core';
+import type { Backend } from '../runtime/backend';
 import type { LenderAdminServiceHandlers } from '../generated/orderpool/v1/LenderAdminService';
 import { requireRole, type Auth, type Principal } from './auth';
 import { wireLender } from './convert';
@@ -9,7 +9,7 @@ import { decodeToken, encodeToken } from './page-token';
 import { toServiceError } from './status';
 import { parse, type Schemas } from './validate';
 
-export function lenderAdminHandlers(core: Core, auth: Auth, s: Schemas, log: Logger): LenderAdminServiceHandlers {
+export function lenderAdminHandlers(core: Backend, auth: Auth, s: Schemas, log: Logger): LenderAdminServiceHandlers {
   function unary<Req, Res>(fn: (req: Req, who: Principal) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       Promise.resolve()
@@ -43,7 +43,7 @@ export function lenderAdminHandlers(core: Core, auth: Auth, s: Schemas, log: Log
       requireRole(who, ['admin', 'platform']);
       const r = parse(s.listLenders, req);
       const after = decodeToken<{ l: string }>(r.pageToken, { l: 'string' })?.l ?? '';
-      const all = [...core.lenders.values()].filter((l) => l.lenderId > after).sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1));
+      const all = core.listLenders().filter((l) => l.lenderId > after).sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1));
       const page = all.slice(0, r.pageSize);
       return {
         lenders: page.map(wireLender),

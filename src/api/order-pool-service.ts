@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { exhausted, invalid, OrderpoolError, unavailable } from '../domain/errors';
 import type { Financing, MerchantEvent } from '../domain/types';
-import type { Core } from '../runtime/core';
+import type { Backend } from '../runtime/backend';
 import type { OrderPoolServiceHandlers } from '../generated/orderpool/v1/OrderPoolService';
 import type { OrderEvent__Output } from '../generated/orderpool/v1/OrderEvent';
 import type { OrderEventAck } from '../generated/orderpool/v1/OrderEventAck';
@@ -35,7 +35,7 @@ export interface OrderPoolApi {
   closeWatchers(): void;
 }
 
-export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolApi {
+export function orderPoolService(core: Backend, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolApi {
   /** Watchers to end when the server drains. */
   const closers = new Set<(err?: unknown) => void>();
   const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
@@ -196,7 +196,7 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
     GetMerchant: unary(async (req, who) => {
       const r = parse(s.getMerchant, req);
       requireRole(who, platformRead(r.merchantId));
-      return core.readMerchant(r.merchantId, (m) => wireMerchant(m));
+      return wireMerchant(await core.getMerchant(r.merchantId));
     }),
 
     GetOrder: unary(async (req, who) => {
@@ -261,11 +261,11 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
     if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
     const r = parse(s.watchMerchant, call.request);
     requireRole(who, platformRead(r.merchantId));
-    await core.readMerchant(r.merchantId, () => undefined);
+    await core.getMerchant(r.merchantId);
 
     // Checked and subscribed in the same tick, so concurrent watchers cannot overshoot.
     const maxWatchers = config.maxWatchersPerMerchant ?? Infinity;
-    if (core.hub.watchers(r.merchantId) >= maxWatchers) {
+    if (core.watchers(r.merchantId) >= maxWatchers) {
       throw exhausted('TOO_MANY_WATCHERS', `merchant ${r.merchantId} already has the maximum of ${maxWatchers} watchers`, 1000,
         { limit: String(maxWatchers) });
     }
@@ -293,7 +293,7 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
         writable = call.write(wireEvent(ev));
       }
     };
-    const unsubscribe = core.hub.subscribe(r.merchantId, (events) => {
+    const unsubscribe = core.subscribe(r.merchantId, (events) => {
       if (done) return;
       queue.push(...events);
       // While replaying, events the replay has already sent are not backlog.
@@ -320,7 +320,7 @@ export function orderPoolService(core: Core, auth: Auth, s: Schemas, config: Api
 
     // Replay from the journal, waiting for the client when it is slow.
     for (;;) {
-      const batch = await core.store.readEvents(r.merchantId, next, 256);
+      const batch = await core.readEvents(r.merchantId, next, 256);
       for (const ev of batch) {
         if (done) return;
         if (ev.seq < next) continue;

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { configCommand, configFromOptions } from '../config';
-import { startServer } from '../server';
+import { startService } from '../server';
 import { registerFinancing, registerLender, registerMerchant, registerOrder } from './commands';
 import { Context, describeError, EXIT, globalsOf, type Io } from './context';
 import { registerImport } from './import';
@@ -42,7 +42,7 @@ Examples:
   $ ORDERPOOL_AUTH_FILE=/etc/orderpool/auth.json orderpool serve --listen 0.0.0.0:50051`)
     .action(async (o: Record<string, unknown>) => {
       if (io.interrupt) io.interrupt.claimed = true;
-      const server = await startServer(configFromOptions(o));
+      const server = await startService({ ...configFromOptions(o), onFatal: () => process.exit(1) });
       await new Promise<void>((resolve) => {
         if (!io.signal || io.signal.aborted) return resolve();
         io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -4,17 +4,19 @@
  * validate, call one of these, and convert the answer.
  */
 import type { Logger } from 'pino';
-import { alreadyExists, notFound, OrderpoolError, type StatusName } from '../domain/errors';
+import { alreadyExists, notFound, OrderpoolError, precondition, type StatusName } from '../domain/errors';
 import { Merchant, type RecordOrderCommand, type RequestFinancingCommand } from '../domain/merchant';
 import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { Store } from '../store/store';
+import type { CopyResult, Target } from '../store/backup';
 import type { Delivery } from '../gateways/delivery';
+import { lenderFrom, type Backend, type LenderInput, type MerchantView, type PoolPage } from './backend';
 import type { Clock } from './clock';
 import { Router, type Committed, type RuntimeConfig } from './router';
 import { Scheduler } from './scheduler';
 import { WatchHub } from './watch-hub';
 
-export class Core {
+export class Core implements Backend {
   readonly lenders = new Map<string, Lender>();
   readonly hub = new WatchHub();
   readonly scheduler: Scheduler;
@@ -164,8 +166,19 @@ export class Core {
     });
   }
 
-  /** The pool's orders after `afterPledgeSeq`, oldest pledged first. */
-  listPoolOrders(merchantId: string, financingId: string, afterPledgeSeq: number, limit: number): Promise<{ orders: Order[]; more: boolean; financing: Financing }> {
+  getMerchant(merchantId: string): Promise<MerchantView> {
+    return this.readMerchant(merchantId, (m) => ({
+      merchantId: m.merchantId,
+      state: m.state,
+      active: m.active,
+      openTotals: new Map(m.openTotals),
+      firstCurrency: m.firstCurrency,
+      history: { ...m.history },
+      seq: m.seq,
+    }));
+  }
+
+  listPoolOrders(merchantId: string, financingId: string, afterPledgeSeq: number, limit: number): Promise<PoolPage> {
     return this.readMerchant(merchantId, async (m) => {
       let f: Financing | undefined = m.active?.financingId === financingId ? m.active : undefined;
       if (!f) {
@@ -193,9 +206,26 @@ export class Core {
     return { events: await this.store.readEvents(merchantId, fromSeq, limit), lastSeq };
   }
 
+  readEvents(merchantId: string, fromSeq: number, limit: number): Promise<MerchantEvent[]> {
+    return this.store.readEvents(merchantId, fromSeq, limit);
+  }
+
+  subscribe(merchantId: string, listener: (events: MerchantEvent[]) => void): () => void {
+    return this.hub.subscribe(merchantId, listener);
+  }
+
+  watchers(merchantId?: string): number {
+    return this.hub.watchers(merchantId);
+  }
+
+  backupTo(target: Target): Promise<CopyResult> {
+    if (!this.store.backupTo) throw precondition('BACKUP_UNSUPPORTED', 'this store cannot make a backup');
+    return this.store.backupTo(target);
+  }
+
   // --------------------------------------------------------------- lenders
 
-  async upsertLender(lender: Omit<Lender, 'createTime' | 'updateTime'>): Promise<Lender> {
+  async upsertLender(lender: LenderInput): Promise<Lender> {
     const now = this.clock.now();
     const prior = this.lenders.get(lender.lenderId);
     const next: Lender = { ...lender, createTime: prior?.createTime ?? now, updateTime: now };
@@ -205,8 +235,10 @@ export class Core {
   }
 
   getLender(lenderId: string): Lender {
-    const l = this.lenders.get(lenderId);
-    if (!l) throw notFound('LENDER_NOT_FOUND', `lender ${lenderId} not found`, { lender_id: lenderId });
-    return l;
+    return lenderFrom(this.lenders, lenderId);
+  }
+
+  listLenders(): Lender[] {
+    return [...this.lenders.values()];
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { MerchantSnapshot } from '../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
+import type { CopyResult, Target } from './backup';
 
 /** What RequestFinancing answered the first time, for request_id replays. */
 export interface RequestRecord {
@@ -68,5 +69,7 @@ export interface Store {
   /** Replaces rows by one coalesced row, atomically, before it is first sent. */
   replaceOutbox(remove: string[], row: OutboxRow): Promise<void>;
   scanTimers(): Promise<TimerRow[]>;
+  /** Copies the whole store, as of one snapshot, into a prepared directory (optional: not every store can). */
+  backupTo?(target: Target): Promise<CopyResult>;
   close(): Promise<void>;
 }

@@ -1,0 +1,105 @@
+/**
+ * The runtime thread's entry point (started by ./runtime-thread.ts): runs the
+ * whole runtime below the gRPC edge (./local-runtime.ts) and answers the
+ * gRPC thread's calls. The gRPC thread keeps HTTP/2, protobuf, auth and
+ * validation; this thread keeps the actors, LevelDB and delivery, so the two
+ * use both cores.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config';
+import { createLogger } from '../observability/logger';
+import { startRuntime, type LocalRuntime } from './local-runtime';
+import { errorToWire, Outbox, REMOTE_OPS, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
+
+interface WorkerInput {
+  config: Config;
+  /** Every how many ms to send stats (0: never). */
+  statsEveryMs: number;
+}
+
+const port = parentPort!;
+const { config, statsEveryMs } = workerData as WorkerInput;
+const log = createLogger(config.logLevel).child({ thread: 'runtime' });
+const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch));
+const ops = new Set<string>(REMOTE_OPS);
+
+async function main(): Promise<void> {
+  const batches: number[] = [];
+  let rt: LocalRuntime;
+  try {
+    rt = await startRuntime(config, log, statsEveryMs > 0 ? { store: { onBatch: (c, o, ms) => batches.push(c, o, ms) } } : {});
+  } catch (e) {
+    out.send({ k: 'fatal', message: e instanceof Error ? e.message : String(e) });
+    out.flush();
+    port.close();
+    return;
+  }
+  const { core } = rt;
+  const subscriptions = new Map<string, () => void>();
+  let statsTimer: NodeJS.Timeout | undefined;
+  if (statsEveryMs > 0) {
+    const sendStats = () => {
+      const stats: RuntimeStats = { router: core.router.stats(), delivery: rt.delivery.stats(), batches: batches.splice(0) };
+      out.send({ k: 'stats', stats });
+    };
+    statsTimer = setInterval(sendStats, statsEveryMs);
+    sendStats();
+  }
+
+  const call = (id: number, op: string, args: unknown[]) => {
+    if (!ops.has(op)) {
+      out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
+      return;
+    }
+    const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
+    Promise.resolve()
+      .then(() => fn.apply(core, args))
+      .then(
+        (value) => out.send({ k: 'ok', id, value }),
+        (e: unknown) => {
+          const error = errorToWire(e);
+          if ('internal' in error) log.error({ err: e, op }, 'internal error');
+          out.send({ k: 'err', id, error });
+        },
+      );
+  };
+
+  port.on('message', (batch: ToRuntime[]) => {
+    for (const msg of batch) {
+      switch (msg.k) {
+        case 'call':
+          call(msg.id, msg.op, msg.args);
+          break;
+        case 'sub':
+          if (!subscriptions.has(msg.merchantId)) {
+            const merchantId = msg.merchantId;
+            subscriptions.set(merchantId, core.subscribe(merchantId, (events) => out.send({ k: 'events', merchantId, events })));
+          }
+          break;
+        case 'unsub':
+          subscriptions.get(msg.merchantId)?.();
+          subscriptions.delete(msg.merchantId);
+          break;
+        case 'stop':
+          if (statsTimer) clearInterval(statsTimer);
+          void rt.stop().then(
+            () => {
+              out.send({ k: 'stopped' });
+              out.flush();
+              port.close();
+            },
+            (e: unknown) => {
+              log.error({ err: e }, 'stopping the runtime failed');
+              out.send({ k: 'stopped' });
+              out.flush();
+              port.close();
+            },
+          );
+          break;
+      }
+    }
+  });
+  out.send({ k: 'ready', lenders: core.listLenders() });
+}
+
+void main();

@@ -1,0 +1,82 @@
+/**
+ * Messages between the gRPC thread (./runtime-thread.ts) and the runtime
+ * thread (./runtime-worker.ts). Each postMessage carries an array of them:
+ * both sides gather what one turn of their event loop produced and send it
+ * at setImmediate, so a busy server pays for one message per turn, not one
+ * per call. Order is kept within a port, which is what makes a subscription
+ * sent before a read see every event the read does not return.
+ */
+import { OrderpoolError, type FieldViolation, type StatusName } from '../domain/errors';
+import type { DeliveryStats } from '../gateways/delivery';
+import type { Lender, MerchantEvent } from '../domain/types';
+import type { Backend } from './backend';
+
+/** Backend calls that cross to the runtime thread (the rest are answered in the gRPC thread). */
+export const REMOTE_OPS = [
+  'recordOrder', 'completeOrder', 'refundOrder',
+  'requestFinancing', 'verifyFinancing', 'cancelFinancing', 'confirmDisbursement', 'declineFinancing',
+  'getMerchant', 'getOrder', 'getFinancing', 'listPoolOrders', 'listEvents', 'readEvents',
+  'upsertLender', 'backupTo',
+] as const satisfies readonly (keyof Backend)[];
+export type RemoteOp = (typeof REMOTE_OPS)[number];
+
+export type ToRuntime =
+  | { k: 'call'; id: number; op: RemoteOp; args: unknown[] }
+  | { k: 'sub'; merchantId: string }
+  | { k: 'unsub'; merchantId: string }
+  | { k: 'stop' };
+
+export interface RuntimeStats {
+  router: { active: number; shards: number[]; passivated: Record<string, number> };
+  delivery: DeliveryStats;
+  /** Synced batches since the last stats message: [commits, ops, ms] triples. */
+  batches: number[];
+}
+
+export type FromRuntime =
+  | { k: 'ready'; lenders: Lender[] }
+  | { k: 'fatal'; message: string }
+  | { k: 'ok'; id: number; value: unknown }
+  | { k: 'err'; id: number; error: WireError }
+  | { k: 'events'; merchantId: string; events: MerchantEvent[] }
+  | { k: 'stats'; stats: RuntimeStats }
+  | { k: 'stopped' };
+
+export type WireError =
+  | { status: StatusName; reason: string; message: string; metadata: Record<string, string>; violations: FieldViolation[]; retryDelayMs?: number }
+  | { internal: string };
+
+export function errorToWire(e: unknown): WireError {
+  if (e instanceof OrderpoolError) {
+    return { status: e.status, reason: e.reason, message: e.message, metadata: e.metadata, violations: e.violations, retryDelayMs: e.retryDelayMs };
+  }
+  return { internal: e instanceof Error ? e.message : String(e) };
+}
+
+export function errorFromWire(w: WireError): Error {
+  if ('internal' in w) return new Error(`runtime thread: ${w.internal}`);
+  return new OrderpoolError(w.status, w.reason, w.message, w.metadata, w.violations, { retryDelayMs: w.retryDelayMs });
+}
+
+/** Gathers messages during one event-loop turn and sends them as one array. */
+export class Outbox<T> {
+  private batch: T[] = [];
+  private scheduled = false;
+
+  constructor(private readonly post: (batch: T[]) => void) {}
+
+  send(msg: T): void {
+    this.batch.push(msg);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.batch.length === 0) return;
+    const b = this.batch;
+    this.batch = [];
+    this.post(b);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The server as `npm start` runs it: gRPC in the main thread, the actors,
+ * LevelDB and delivery in the runtime thread (src/runtime/runtime-thread.ts).
+ * The rest of the suite runs the runtime in-process to inject a clock and
+ * faults; this file checks that everything crosses the thread boundary.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { expect } from 'chai';
+import pino from 'pino';
+import { startService, type RunningServer } from '../src/server';
+import { RuntimeThread } from '../src/runtime/runtime-thread';
+import { ManualClock } from '../src/runtime/clock';
+import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
+import { allEvents, connect, usd, type Clients } from '../src/testing/client';
+import type { MerchantEvent__Output } from '../src/generated/orderpool/v1/MerchantEvent';
+import { expectError, LENDER } from './harness';
+
+describe('runtime thread (npm start)', () => {
+  let dataDir: string;
+  let gw: FakeGateway;
+  let server: RunningServer;
+  let api: Clients;
+  let fatal: Error[];
+
+  const start = async (extra: Record<string, unknown> = {}) => {
+    server = await startService({
+      listen: '127.0.0.1:0', dataDir, notifier: gw.target, retryBaseMs: 5, retryMaxMs: 50,
+      logger: pino({ level: 'silent' }), logLevel: 'silent', onFatal: (e) => fatal.push(e), ...extra,
+    });
+    api = connect(server.address);
+  };
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'orderpool-thread-'));
+    gw = await startFakeGateway();
+    fatal = [];
+    await start();
+  });
+  afterEach(async () => {
+    api.close();
+    await server.stop();
+    await gw.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should run the runtime in a worker thread by default', () => {
+    expect(server.backend).to.be.instanceOf(RuntimeThread);
+  });
+
+  it('should take a merchant from orders to a repaid financing, repayments delivered from the runtime thread', async () => {
+    await api.upsertLender({ lender: { ...LENDER, gatewayTarget: gw.target } });
+    for (let i = 1; i <= 3; i++) await api.recordOrder({ merchantId: 'M1', orderId: `O${i}`, buyerId: 'B', amount: usd(20000) });
+    const f0 = await api.requestFinancing({ merchantId: 'M1', lenderId: 'L1', amount: usd(30000), requestId: 'r1' });
+    expect(f0.state).to.equal('FINANCING_STATE_NOTIFIED');
+    expect(f0.poolOrderCount).to.equal('2');
+    await gw.waitFor((c) => c.method === 'AuthorizeDisbursement' && c.financingId === f0.financingId);
+    const f1 = await api.confirmDisbursement({ merchantId: 'M1', financingId: f0.financingId, lenderId: 'L1', amount: usd(30000), lenderReference: 'w1' });
+    expect(f1.state).to.equal('FINANCING_STATE_SETTLING');
+    expect(f1.outstanding?.minorUnits).to.equal('30600');
+
+    await api.completeOrder({ merchantId: 'M1', orderId: 'O1' });
+    await api.completeOrder({ merchantId: 'M1', orderId: 'O2' });
+    await api.completeOrder({ merchantId: 'M1', orderId: 'O3' });
+    const f = await api.getFinancing({ merchantId: 'M1', financingId: f0.financingId });
+    expect(f.repaid?.minorUnits).to.equal('30000');
+    await gw.waitFor(() => gw.repaidTo(f0.financingId) === 30000n);
+    const m = await api.getMerchant({ merchantId: 'M1' });
+    expect(m.ordersCompleted).to.equal('3');
+    expect(m.lastSequence).to.equal(String((await allEvents(api, 'M1')).length));
+    expect(gw.conflicts).to.deep.equal([]);
+  });
+
+  it('should carry domain errors across the thread with their code and reason', async () => {
+    await expectError(api.getMerchant({ merchantId: 'nobody' }), grpc.status.NOT_FOUND, 'MERCHANT_NOT_FOUND');
+    await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(100) });
+    await expectError(api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(200) }), grpc.status.ALREADY_EXISTS, 'ORDER_ALREADY_EXISTS');
+    await expectError(api.completeOrder({ merchantId: 'M1', orderId: 'nope' }), grpc.status.NOT_FOUND, 'ORDER_NOT_FOUND');
+    await expectError(api.getLender({ lenderId: 'nope' }), grpc.status.NOT_FOUND, 'LENDER_NOT_FOUND');
+    await expectError(api.recordOrder({ merchantId: '', orderId: 'O1', buyerId: 'B', amount: usd(1) }), grpc.status.INVALID_ARGUMENT, 'MISSING_FIELD');
+  });
+
+  it('should replay then follow live events for a watcher, with no gap or duplicate', async () => {
+    await api.recordOrder({ merchantId: 'W', orderId: 'O0', buyerId: 'B', amount: usd(100) });
+    const call = api.raw.watchMerchant({ merchantId: 'W', fromSequence: '1' });
+    const got: MerchantEvent__Output[] = [];
+    const all = new Promise<void>((resolve, reject) => {
+      call.on('data', (ev: MerchantEvent__Output) => {
+        got.push(ev);
+        if (got.length === 21) resolve();
+      });
+      call.on('error', reject);
+    });
+    await new Promise<void>((resolve) => call.once('data', () => resolve()));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => api.recordOrder({ merchantId: 'W', orderId: `O${i + 1}`, buyerId: 'B', amount: usd(100) })));
+    await all;
+    call.cancel();
+    expect(got.map((e) => Number(e.sequence))).to.deep.equal(Array.from({ length: 21 }, (_, i) => i + 1));
+    for (let i = 0; i < 50 && server.backend.watchers('W') > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.backend.watchers('W')).to.equal(0);
+  });
+
+  it('should keep lenders and merchants across a restart on the same data dir', async () => {
+    await api.upsertLender({ lender: { ...LENDER, gatewayTarget: gw.target } });
+    await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(700) });
+    api.close();
+    await server.stop();
+    await start();
+    expect((await api.getLender({ lenderId: 'L1' })).advanceRateBps).to.equal(LENDER.advanceRateBps);
+    expect((await api.getOrder({ merchantId: 'M1', orderId: 'O1' })).amount?.minorUnits).to.equal('700');
+  });
+
+  it('should report the runtime thread\'s store batches and actors in /metrics', async () => {
+    api.close();
+    await server.stop();
+    await start({ metrics: '127.0.0.1:0' });
+    await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(700) });
+    const scrape = async () => (await fetch(`http://${server.metricsAddress}/metrics`)).text();
+    let text = '';
+    for (let i = 0; i < 40 && !/^orderpool_store_batch_commits_count [1-9]/m.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+    }
+    expect(text).to.match(/^orderpool_store_batch_commits_count [1-9]/m);
+    expect(text).to.match(/^orderpool_actors_active 1$/m);
+    expect(text).to.match(/grpc_server_handled_total\{[^}]*grpc_method="RecordOrder"[^}]*grpc_code="OK"\} 1/);
+  });
+
+  it('should refuse test injections unless the runtime runs in-process', async () => {
+    let err: unknown;
+    try {
+      await startService({ listen: '127.0.0.1:0', dataDir, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.match(/runtimeThread: false/);
+  });
+
+  it('should fail calls with UNAVAILABLE and tell onFatal when the runtime thread dies', async () => {
+    await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(700) });
+    await (server.backend as RuntimeThread).terminate();
+    expect(fatal).to.have.length(1);
+    await expectError(api.recordOrder({ merchantId: 'M1', orderId: 'O2', buyerId: 'B', amount: usd(700) }), grpc.status.UNAVAILABLE, 'RUNTIME_STOPPED');
+    // Reopening the data dir finds what was acknowledged before the death.
+    api.close();
+    await server.stop();
+    await start();
+    expect((await api.getOrder({ merchantId: 'M1', orderId: 'O1' })).state).to.equal('ORDER_STATE_OPEN');
+  });
+});
