@@ -31,7 +31,9 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
   const gw = await startFakeGateway();
   const start = () => startServer({
     listen: '127.0.0.1:0', dataDir, clock, notifier: gw.target, retryBaseMs: 5, retryMaxMs: 50,
-    logger: pino({ level: process.env.ORDERPOOL_TEST_LOG ?? 'silent' }), passivateAfterMs: 0, ...options,
+    logger: pino({ level: process.env.ORDERPOOL_TEST_LOG ?? 'silent' }), passivateAfterMs: 0,
+    // Time stands still on a ManualClock: a lingering repayment would wait for a test to move it.
+    repaymentLingerMs: 0, ...options,
   });
   const h: Harness = {
     server: await start(),

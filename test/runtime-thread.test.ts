@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import pino from 'pino';
 import { startService, type RunningServer } from '../src/server';
+import { configCommand, resolveConfig } from '../src/config';
 import { RuntimeThread } from '../src/runtime/runtime-thread';
 import { ManualClock } from '../src/runtime/clock';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
@@ -148,5 +149,38 @@ describe('runtime thread (npm start)', () => {
     await server.stop();
     await start();
     expect((await api.getOrder({ merchantId: 'M1', orderId: 'O1' })).state).to.equal('ORDER_STATE_OPEN');
+  });
+});
+
+describe('--runtime-thread', () => {
+  it('should default to on and take on/off from the flag or ORDERPOOL_RUNTIME_THREAD', () => {
+    expect(resolveConfig([]).runtimeThread).to.equal(true);
+    expect(resolveConfig(['--runtime-thread', 'off']).runtimeThread).to.equal(false);
+    expect(resolveConfig(['--runtime-thread', 'on']).runtimeThread).to.equal(true);
+    process.env.ORDERPOOL_RUNTIME_THREAD = 'off';
+    try {
+      expect(resolveConfig([]).runtimeThread).to.equal(false);
+    } finally {
+      delete process.env.ORDERPOOL_RUNTIME_THREAD;
+    }
+  });
+
+  it('should refuse a value other than on or off', () => {
+    const cmd = configCommand().exitOverride().configureOutput({ writeErr: () => undefined });
+    expect(() => cmd.parse(['--runtime-thread', 'maybe'], { from: 'user' })).to.throw(/on or off/);
+  });
+
+  it('should serve in one thread with --runtime-thread off', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'orderpool-thread-'));
+    const server = await startService({ listen: '127.0.0.1:0', dataDir, runtimeThread: false, logger: pino({ level: 'silent' }) });
+    try {
+      expect(server.backend).to.not.be.instanceOf(RuntimeThread);
+      const api = connect(server.address);
+      expect((await api.recordOrder({ merchantId: 'M', orderId: 'O', buyerId: 'B', amount: usd(5) })).state).to.equal('ORDER_STATE_OPEN');
+      api.close();
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,6 +58,7 @@ export async function startRuntime(config: Config, log: Logger, inject: RuntimeI
     callTimeoutMs: config.gatewayTimeoutMs,
     maxCoalesce: 1000,
     maxLaneRows: config.maxOutboxRowsInMemory,
+    lingerMs: config.repaymentLingerMs,
   }, log, () => clock.now());
   core.delivery = delivery;
   await delivery.start();
