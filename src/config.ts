@@ -84,7 +84,7 @@ export const DEFAULTS: Config = {
   maxTextLength: 512,
   maxConcurrentStreams: 1_000,
   maxOutboxRowsInMemory: 10_000,
-  repaymentLingerMs: 400,
+  repaymentLingerMs: 600,
   runtimeThread: true,
 };
 

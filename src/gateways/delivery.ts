@@ -21,9 +21,23 @@
  *     always a prefix (in outbox order) of its rows on disk; the rest stay on
  *     disk only ("spilled") and are paged in as the lane drains, so a lender
  *     that is down for hours costs disk, not memory.
+ *  D7 Repayment linger (`lingerMs`, 0 = off): a financing whose head is an
+ *     unsealed repayment is not sent before `lingerMs` after that repayment
+ *     was committed, so repayments completed meanwhile coalesce into the same
+ *     call (D4). The clock starts at the effect's createTime (the commit time,
+ *     durable), capped by when this process first saw the row, so a row that
+ *     already waited that long — behind an in-flight call, on disk while
+ *     spilled, or across a restart — goes at once: the linger adds nothing to
+ *     a lane that is already behind, and a clock that went backwards never
+ *     makes a row wait more than `lingerMs`. Only repayments linger: a queue
+ *     holding any other row (FinancingClosed, CoverageAlert, …) behind them,
+ *     a sealed head (already sent once, retried) or a run already at
+ *     `maxCoalesce` goes at once, in queue order. A lingering queue holds no
+ *     in-flight slot (D2); its rows stay counted in the lane's memory (D6).
  */
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/types';
+import type { Clock, TimerHandle } from '../runtime/clock';
 import type { OutboxRow, Store } from '../store/store';
 import type { GatewayClients } from './clients';
 
@@ -37,18 +51,43 @@ export interface DeliveryConfig {
   maxInFlight?: number;
   /** Rows a lane keeps in memory; beyond it they wait on disk (D6). */
   maxLaneRows?: number;
+  /** D7: a repayment waits this long after its commit for others to coalesce with (default 0: off). */
+  lingerMs?: number;
+}
+
+/** Schedules a callback at a time of Delivery's `now()` (a Clock fits). */
+export type DeliveryTimers = Pick<Clock, 'at'>;
+
+/** The default timers: setTimeout for the time left by `now()` (a caller that re-checks `now()` copes with early or frozen clocks). */
+function timeoutTimers(now: () => number): DeliveryTimers {
+  return {
+    at(at, fn) {
+      const t = setTimeout(fn, Math.max(0, Math.min(at - now(), 2 ** 31 - 1)));
+      t.unref();
+      return { cancel: () => clearTimeout(t) };
+    },
+  };
 }
 
 interface SealedEffect extends Effect {
   sealed?: boolean;
 }
 
-type Row = { key: string; effect: SealedEffect };
+type Row = {
+  key: string;
+  effect: SealedEffect;
+  /** When this process first had the row in memory (D7). */
+  seenAt: number;
+};
 
 interface FinancingQueue {
   id: string;
   rows: Row[];
   busy: boolean;
+  /** Rows in `rows` that are not repayments (any of them ends a linger, D7). */
+  others: number;
+  /** Set while the queue lingers (D7): it is then in neither `ready` nor in flight. */
+  linger: TimerHandle | undefined;
 }
 
 interface Lane {
@@ -66,7 +105,7 @@ interface Lane {
   /** Some of the lane's rows after loadedUpTo are on disk only. */
   spilled: boolean;
   /** Rows that arrived while a refill was reading the disk. */
-  arrivals: Row[] | undefined;
+  arrivals: OutboxRow[] | undefined;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   lastError: string;
@@ -84,6 +123,7 @@ export class Delivery {
   private readonly lanes = new Map<string, Lane>();
   private readonly maxInFlight: number;
   private readonly maxLaneRows: number;
+  private readonly lingerMs: number;
   private stopped = false;
   private delivered = 0;
   private calls = 0;
@@ -95,9 +135,12 @@ export class Delivery {
     private readonly config: DeliveryConfig,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** D7's timers, in `now()`'s time: pass the Clock that `now` reads (tests: a ManualClock). */
+    private readonly timers: DeliveryTimers = timeoutTimers(now),
   ) {
     this.maxInFlight = Math.max(1, config.maxInFlight ?? 16);
     this.maxLaneRows = Math.max(2, config.maxLaneRows ?? 10_000);
+    this.lingerMs = Math.max(0, config.lingerMs ?? 0);
   }
 
   /** D5: pages through the outbox; each lane keeps its first rows (D6). */
@@ -164,7 +207,13 @@ export class Delivery {
 
   stop(): void {
     this.stopped = true;
-    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      for (const q of lane.queues.values()) {
+        q.linger?.cancel();
+        q.linger = undefined;
+      }
+    }
   }
 
   private laneOf(e: Effect): Lane {
@@ -190,13 +239,30 @@ export class Delivery {
     const id = `${e.merchantId}\x00${e.financingId}`;
     let q = lane.queues.get(id);
     if (!q) {
-      q = { id, rows: [], busy: false };
+      q = { id, rows: [], busy: false, others: 0, linger: undefined };
       lane.queues.set(id, q);
     }
-    q.rows.push(row);
+    q.rows.push({ key: row.key, effect: e, seenAt: this.now() });
+    if (e.method !== 'ReceiveRepayment') q.others++;
     lane.loaded++;
     lane.loadedUpTo = row.key;
     if (q.rows.length === 1 && !q.busy) lane.ready.push(q);
+    // D7: a row that may not join the lingering run (or fills it) ends the linger.
+    else if (q.linger && (e.method !== 'ReceiveRepayment' || q.rows.length >= this.config.maxCoalesce)) this.endLinger(lane, q);
+  }
+
+  /** D7: how long the queue's head should still wait (≤ 0: send now). */
+  private lingerLeft(q: FinancingQueue): number {
+    if (this.lingerMs <= 0 || q.others > 0 || q.rows.length >= this.config.maxCoalesce) return 0;
+    const head = q.rows[0]!;
+    if (head.effect.method !== 'ReceiveRepayment' || head.effect.sealed) return 0;
+    return Math.min(head.effect.createTime, head.seenAt) + this.lingerMs - this.now();
+  }
+
+  private endLinger(lane: Lane, q: FinancingQueue): void {
+    q.linger?.cancel();
+    q.linger = undefined;
+    lane.ready.push(q);
   }
 
   /** D6: pages the lane's next rows in from disk once half of its memory is free. */
@@ -239,7 +305,19 @@ export class Delivery {
   private pump(lane: Lane): void {
     while (!this.stopped && !lane.timer && lane.inFlight < this.maxInFlight && lane.ready.length > 0) {
       const q = lane.ready.shift()!;
-      if (q.busy || q.rows.length === 0) continue;
+      if (q.busy || q.rows.length === 0 || q.linger) continue;
+      const left = this.lingerLeft(q);
+      if (left > 0) {
+        // D7: park the queue (no in-flight slot) until its head has waited lingerMs.
+        const timer: TimerHandle = this.timers.at(this.now() + left, () => {
+          if (this.stopped || q.linger !== timer) return;
+          q.linger = undefined;
+          lane.ready.push(q);
+          this.pump(lane);
+        });
+        q.linger = timer;
+        continue;
+      }
       q.busy = true;
       lane.inFlight++;
       void this.sendHead(lane, q).then(
@@ -252,7 +330,7 @@ export class Delivery {
           this.failures++;
           lane.attempt++;
           lane.lastError = err instanceof Error ? err.message : String(err);
-          this.settle(lane, q);
+          // The backoff timer first: settle() pumps, and must not retry at once.
           if (!lane.timer && !this.stopped) {
             const cap = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** Math.min(lane.attempt - 1, 30));
             const delay = Math.floor(cap / 2 + Math.random() * (cap / 2));
@@ -263,6 +341,7 @@ export class Delivery {
             }, delay);
             lane.timer.unref();
           }
+          this.settle(lane, q);
         },
       );
     }
@@ -288,7 +367,7 @@ export class Delivery {
       await this.clients.send(e, this.config.callTimeoutMs);
     }
     await this.store.deleteOutbox([head.key]);
-    q.rows.shift();
+    if (q.rows.shift()!.effect.method !== 'ReceiveRepayment') q.others--;
     lane.backlog--;
     lane.loaded--;
     this.delivered++;
@@ -315,8 +394,8 @@ export class Delivery {
       poolOrderCount: last.poolOrderCount,
       seq: last.seq,
     };
-    const row = { key: head.key, effect: merged };
-    await this.store.replaceOutbox(parts.map((p) => p.key), row);
+    await this.store.replaceOutbox(parts.map((p) => p.key), { key: head.key, effect: merged });
+    const row: Row = { key: head.key, effect: merged, seenAt: head.seenAt };
     q.rows.splice(0, parts.length, row);
     lane.backlog -= parts.length - 1;
     lane.loaded -= parts.length - 1;

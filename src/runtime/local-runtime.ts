@@ -59,7 +59,7 @@ export async function startRuntime(config: Config, log: Logger, inject: RuntimeI
     maxCoalesce: 1000,
     maxLaneRows: config.maxOutboxRowsInMemory,
     lingerMs: config.repaymentLingerMs,
-  }, log, () => clock.now());
+  }, log, () => clock.now(), clock);
   core.delivery = delivery;
   await delivery.start();
   await core.startDeadlines();
