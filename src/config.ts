@@ -16,6 +16,8 @@ export interface Config {
   metrics: string;
   shards: number;
   maxActiveMerchants: number;
+  /** Orders all merchants in memory may hold together; the least recently used merchants beyond it are passivated. */
+  maxOrdersInMemory: number;
   passivateAfterMs: number;
   maxMailbox: number;
   maxShardQueue: number;
@@ -62,6 +64,7 @@ export const DEFAULTS: Config = {
   metrics: '',
   shards: 16,
   maxActiveMerchants: 100_000,
+  maxOrdersInMemory: 250_000,
   passivateAfterMs: 5 * 60_000,
   maxMailbox: 1_000,
   maxShardQueue: 20_000,
@@ -130,6 +133,7 @@ export function configCommand(): Command {
     .addOption(opt('--metrics <host:port>', 'ORDERPOOL_METRICS', 'serve Prometheus metrics at http://host:port/metrics (default off; :0 picks a port)'))
     .addOption(opt('--shards <n>', 'ORDERPOOL_SHARDS', `in-process shards (default ${DEFAULTS.shards})`, positiveInt))
     .addOption(opt('--max-active-merchants <n>', 'ORDERPOOL_MAX_ACTIVE_MERCHANTS', `merchants kept in memory (default ${DEFAULTS.maxActiveMerchants})`, positiveInt))
+    .addOption(opt('--max-orders-in-memory <n>', 'ORDERPOOL_MAX_ORDERS_IN_MEMORY', `orders the merchants in memory may hold together; least recently used merchants beyond it are passivated (default ${DEFAULTS.maxOrdersInMemory})`, positiveInt))
     .addOption(opt('--passivate-after <duration>', 'ORDERPOOL_PASSIVATE_AFTER', 'drop an idle merchant from memory after (default 5m)', parseDuration))
     .addOption(opt('--max-mailbox <n>', 'ORDERPOOL_MAX_MAILBOX', `queued requests per merchant (default ${DEFAULTS.maxMailbox})`, positiveInt))
     .addOption(opt('--verification-ttl <duration>', 'ORDERPOOL_VERIFICATION_TTL', 'default life of a verification code (default 10m)', parseDuration))
@@ -173,6 +177,7 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.metrics) c.metrics = String(o.metrics);
   if (o.shards) c.shards = o.shards as number;
   if (o.maxActiveMerchants) c.maxActiveMerchants = o.maxActiveMerchants as number;
+  if (o.maxOrdersInMemory) c.maxOrdersInMemory = o.maxOrdersInMemory as number;
   if (o.passivateAfter !== undefined) c.passivateAfterMs = o.passivateAfter as number;
   if (o.maxMailbox) c.maxMailbox = o.maxMailbox as number;
   if (o.verificationTtl) c.verificationTtlMs = o.verificationTtl as number;

@@ -100,7 +100,7 @@ export async function startService(options: ServerOptions = {}): Promise<Running
   if (p.metrics) {
     rt.onBatch = p.metrics.storeOptions().onBatch;
     p.metrics.attach({
-      router: { stats: () => rt.stats?.router ?? { active: 0, shards: [], passivated: {} } },
+      router: { stats: () => rt.stats?.router ?? { active: 0, orders: 0, shards: [], passivated: {} } },
       delivery: { stats: () => rt.stats?.delivery ?? { delivered: 0, calls: 0, failures: 0, backlog: 0, lanes: {} } },
       hub: rt,
     });

@@ -34,7 +34,28 @@ describe('runtime: shards, group commit, activation and passivation', () => {
     expect(h.server.core.router.stats().active).to.be.at.most(6);
   });
 
-  it('should load no merchant at start-up (lazy activation)', async () => {
+  it('should keep at most --max-orders-in-memory orders in memory, passivating whole merchants, and reload them intact', async () => {
+    h = await startHarness({ maxOrdersInMemory: 30 });
+    for (let m = 0; m < 8; m++) {
+      for (let i = 0; i < 10; i++) await h.api.recordOrder({ merchantId: `M${m}`, orderId: `O${i}`, buyerId: 'B', amount: usd(1 + i) });
+    }
+    const stats = h.server.core.router.stats();
+    // Over the bound only while one merchant's command runs: at most one merchant beyond it.
+    expect(stats.orders).to.be.at.most(30);
+    expect(stats.active).to.be.at.most(3);
+    expect(stats.passivated.capacity).to.be.greaterThan(0);
+    let held = 0;
+    for (let m = 0; m < 8; m++) {
+      const got = await h.api.getMerchant({ merchantId: `M${m}` });
+      expect(got.openOrderCount).to.equal('10');
+      expect(got.openOrderTotal?.minorUnits).to.equal('55');
+      held = h.server.core.router.stats().orders;
+      expect(held).to.be.at.most(30);
+    }
+    expect(held).to.be.greaterThan(0);
+  });
+
+    it('should load no merchant at start-up (lazy activation)', async () => {
     h = await startHarness();
     for (let i = 0; i < 20; i++) await h.api.recordOrder({ merchantId: `M${i}`, orderId: 'O', buyerId: 'B', amount: usd(1) });
     await h.restart();

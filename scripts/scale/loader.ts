@@ -234,7 +234,7 @@ async function verify(job: VerifyJob): Promise<VerifyResult> {
     const store = await LevelStore.open(scratch);
     const clock = new SetClock();
     const core = new Core(store, clock, {
-      shards: DEFAULTS.shards, maxActive: DEFAULTS.maxActiveMerchants, idleMs: 0, maxMailbox: DEFAULTS.maxMailbox,
+      shards: DEFAULTS.shards, maxActive: DEFAULTS.maxActiveMerchants, maxOrders: DEFAULTS.maxOrdersInMemory, idleMs: 0, maxMailbox: DEFAULTS.maxMailbox,
       maxShardQueue: DEFAULTS.maxShardQueue, domain: env.config,
     }, systemRandom, pino({ level: 'silent' }));
     await core.start();

@@ -23,7 +23,7 @@ import type { DeliveryStats } from '../gateways/delivery';
 
 /** What the scrape-time collectors read (Router, Delivery, WatchHub). */
 export interface MetricsSources {
-  router: { stats(): { active: number; shards: number[]; passivated?: Record<string, number> } };
+  router: { stats(): { active: number; orders?: number; shards: number[]; passivated?: Record<string, number> } };
   delivery: { stats(): DeliveryStats };
   hub: { watchers(): number };
 }
@@ -73,6 +73,10 @@ export class Metrics {
     new Gauge({
       name: 'orderpool_actors_active', help: 'Merchant actors loaded in memory.', registers,
       collect() { const s = src(); if (s) this.set(s.router.stats().active); },
+    });
+    new Gauge({
+      name: 'orderpool_actor_orders', help: 'Orders held in memory by the active merchant actors (bounded by --max-orders-in-memory).', registers,
+      collect() { const s = src(); if (s) this.set(s.router.stats().orders ?? 0); },
     });
     // A counter mirrored from the router's running totals at scrape time.
     const seen = new Map<string, number>();

@@ -35,6 +35,7 @@ export async function startRuntime(config: Config, log: Logger, inject: RuntimeI
   const core = new Core(store, clock, {
     shards: config.shards,
     maxActive: config.maxActiveMerchants,
+    maxOrders: config.maxOrdersInMemory,
     idleMs: config.passivateAfterMs,
     maxMailbox: config.maxMailbox,
     maxShardQueue: config.maxShardQueue,

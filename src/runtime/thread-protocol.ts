@@ -27,7 +27,7 @@ export type ToRuntime =
   | { k: 'stop' };
 
 export interface RuntimeStats {
-  router: { active: number; shards: number[]; passivated: Record<string, number> };
+  router: { active: number; orders: number; shards: number[]; passivated: Record<string, number> };
   delivery: DeliveryStats;
   /** Synced batches since the last stats message: [commits, ops, ms] triples. */
   batches: number[];

@@ -209,6 +209,8 @@ export class Simulation {
       maxMailbox: r.int(3, 8),
       maxShardQueue: r.chance(0.2) ? r.int(4, 10) : 1000,
       domain,
+      // Drawn last so the earlier draws of a seed stay as they were.
+      maxOrders: r.chance(0.3) ? r.int(5, 40) : 100_000,
     };
     this.maxCoalesce = r.int(1, 5);
     this.maxInFlight = r.int(1, 3);
