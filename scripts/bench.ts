@@ -9,7 +9,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { freePort } from '../src/testing/server-process';
+import { freePort, serverEnv } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -143,7 +143,7 @@ async function startServer(gatewayTarget: string, dataDir: string): Promise<{ pr
   const execArgv = cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : [];
   const proc = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'src/main.ts',
     '--listen', target, '--data-dir', dataDir, '--notifier', gatewayTarget, '--log-level', 'warn'], {
-    cwd: ROOT, stdio: ['ignore', out, out],
+    cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
   serverProc = proc;

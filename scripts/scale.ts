@@ -19,7 +19,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { freePort } from '../src/testing/server-process';
+import { freePort, serverEnv } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,7 +75,7 @@ if (argv.help) {
                           $TMPDIR/orderpool-scale-<merchants>-<orders>-s<seed>. A complete data set
                           of the same size and seed there is reused; an interrupted one is resumed.
   --keep                  keep the data dir (default: deleted at the end if this run created it)
-  --max-active N          the server's --max-active-merchants (default 50,000; quick 2,000)
+  --max-active N          the server's --max-active-merchants (default: the server's defaults, as npm start; quick 2,000)
   --cold N                cold merchants sampled for activation latency, twice (default 2,000; quick 300)
   --calls N               random GetMerchant/GetOrder calls of the serving load (default 150,000; quick 20,000)
   --clients N             grpc-js client processes for the serving load (default 2)
@@ -106,7 +106,8 @@ const spec: DatasetSpec = {
 const cfg = {
   quick,
   spec,
-  maxActive: int(argv['max-active'], quick ? 2_000 : 50_000, 'max-active'),
+  /** undefined: the server's own defaults, as `npm start` runs it. */
+  maxActive: argv['max-active'] !== undefined || quick ? int(argv['max-active'], 2_000, 'max-active') : undefined,
   cold: int(argv.cold, quick ? 300 : 2_000, 'cold'),
   calls: int(argv.calls, quick ? 20_000 : 150_000, 'calls'),
   clients: Math.max(1, int(argv.clients, 2, 'clients')),
@@ -337,6 +338,10 @@ interface Started {
   rssMb: number;
 }
 
+function activeLabel(): string {
+  return cfg.maxActive === undefined ? 'server defaults' : `--max-active-merchants ${fmt(cfg.maxActive)}`;
+}
+
 async function startServer(dir: string, extra: string[] = [], execArgv: string[] = []): Promise<Started> {
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
@@ -345,9 +350,9 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dir}\n`);
   const args = [...execArgv, '--import', 'tsx', 'src/main.ts', '--listen', target, '--data-dir', dir,
-    '--max-active-merchants', String(cfg.maxActive), '--log-level', 'warn', ...extra];
+    ...(cfg.maxActive === undefined ? [] : ['--max-active-merchants', String(cfg.maxActive)]), '--log-level', 'warn', ...extra];
   const t0 = performance.now();
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', out, out] });
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out] });
   fs.closeSync(out);
   servers.add(proc);
   let exited = false;
@@ -563,7 +568,7 @@ async function servePhase(counts: Uint32Array, canDrop: boolean) {
   const diskCold = canDrop && dropPageCache(dbDir);
   const s = await startServer(dbDir, ['--metrics', `127.0.0.1:${metricsPort}`], execArgv);
   const pid = s.proc.pid!;
-  log(`serving: server ${s.target} (pid ${pid}) on ${dbDir}, --max-active-merchants ${fmt(cfg.maxActive)}${cfg.nodeOptions.length ? `, node ${cfg.nodeOptions.join(' ')}` : ''}; SERVING after ${s.servingMs.toFixed(0)} ms, RSS ${s.rssMb.toFixed(0)} MB`);
+  log(`serving: server ${s.target} (pid ${pid}) on ${dbDir}, ${activeLabel()}${cfg.nodeOptions.length ? `, node ${cfg.nodeOptions.join(' ')}` : ''}; SERVING after ${s.servingMs.toFixed(0)} ms, RSS ${s.rssMb.toFixed(0)} MB`);
 
   // Memory sampled every 100 ms for the whole phase.
   const samples: { t: number; rssMb: number; anonMb: number; fileMb: number; phase: string }[] = [];
@@ -798,7 +803,7 @@ async function main(): Promise<void> {
     [`data set: ${fmt(spec.merchants)} merchants, ${fmt(spec.orders)} orders (orders per merchant p50 ${dataset.ordersPerMerchant.p50}, p99 ${dataset.ordersPerMerchant.p99}, max ${dataset.ordersPerMerchant.max})`, ''],
     ['load (this data dir)', L ? `${(L.ms / 1000).toFixed(1)} s${L.resumed ? ' (resumed)' : ''}, ${fmt(L.orders / (L.ms / 1000))} orders/s, ${(L.bytes / 2 ** 30).toFixed(2)} GiB in ${fmt(L.files)} files` : '-'],
     ...startupRows,
-    [`serving (--max-active-merchants ${fmt(cfg.maxActive)})`, ''],
+    [`serving (${activeLabel()})`, ''],
     [`cold GetMerchant, fresh server, ${sv.pageCacheDroppedForFirstSample ? 'page cache dropped' : 'page cache as found'}`, `p50 ${ms(sv.coldDisk.cold.p50Ms, 2)}, p99 ${ms(sv.coldDisk.cold.p99Ms, 2)}, max ${ms(sv.coldDisk.cold.maxMs, 1)} (n ${sv.coldDisk.cold.count}, ${sv.coldDisk.meanOrdersPerMerchant.toFixed(1)} orders/merchant)`],
     ['  then warm (second GetMerchant)', `p50 ${ms(sv.coldDisk.warm.p50Ms, 2)}, p99 ${ms(sv.coldDisk.warm.p99Ms, 2)}`],
     ['cold GetMerchant, at capacity, page cache warm', `p50 ${ms(sv.coldFull.cold.p50Ms, 2)}, p99 ${ms(sv.coldFull.cold.p99Ms, 2)}, max ${ms(sv.coldFull.cold.maxMs, 1)} (n ${sv.coldFull.cold.count}, ${sv.coldFull.meanOrdersPerMerchant.toFixed(1)} orders/merchant)`],

@@ -52,6 +52,10 @@ export interface Config {
   repaymentLingerMs: number;
   /** Run the actors, LevelDB and delivery in a runtime thread, gRPC in the main thread (startService). */
   runtimeThread: boolean;
+  /** The runtime thread's V8 old-generation limit in MB (0: V8's default). */
+  runtimeHeapMb: number;
+  /** LevelDB max_open_files: bounds the table files mapped into memory. */
+  leveldbMaxOpenFiles: number;
 }
 
 export const DEFAULTS: Config = {
@@ -89,6 +93,8 @@ export const DEFAULTS: Config = {
   maxOutboxRowsInMemory: 10_000,
   repaymentLingerMs: 600,
   runtimeThread: true,
+  runtimeHeapMb: 320,
+  leveldbMaxOpenFiles: 32,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */
@@ -156,6 +162,8 @@ export function configCommand(): Command {
     .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
     .addOption(opt('--repayment-linger-ms <ms>', 'ORDERPOOL_REPAYMENT_LINGER_MS', `a repayment waits this long after its commit so later ones of its financing share its lender call; 0 = off (default ${DEFAULTS.repaymentLingerMs})`, nonNegativeInt))
     .addOption(opt('--runtime-thread <on|off>', 'ORDERPOOL_RUNTIME_THREAD', 'on: the actors, LevelDB and delivery run in a thread of their own, gRPC in the main one; off: all in one thread (default on)', onOff))
+    .addOption(opt('--runtime-heap-mb <mb>', 'ORDERPOOL_RUNTIME_HEAP_MB', `the runtime thread's V8 heap limit, MB; 0 = V8's default (default ${DEFAULTS.runtimeHeapMb})`, nonNegativeInt))
+    .addOption(opt('--leveldb-max-open-files <n>', 'ORDERPOOL_LEVELDB_MAX_OPEN_FILES', `LevelDB table files kept open (each is memory-mapped; default ${DEFAULTS.leveldbMaxOpenFiles})`, positiveInt))
     .addOption(opt('--max-concurrent-streams <n>', 'ORDERPOOL_MAX_CONCURRENT_STREAMS', `concurrent calls per connection (default ${DEFAULTS.maxConcurrentStreams})`, positiveInt));
 }
 
@@ -197,6 +205,8 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.maxOutboxRowsInMemory) c.maxOutboxRowsInMemory = o.maxOutboxRowsInMemory as number;
   if (o.repaymentLingerMs !== undefined) c.repaymentLingerMs = o.repaymentLingerMs as number;
   if (o.runtimeThread !== undefined) c.runtimeThread = o.runtimeThread as boolean;
+  if (o.runtimeHeapMb !== undefined) c.runtimeHeapMb = o.runtimeHeapMb as number;
+  if (o.leveldbMaxOpenFiles) c.leveldbMaxOpenFiles = o.leveldbMaxOpenFiles as number;
   return c;
 }
 

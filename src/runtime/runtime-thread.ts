@@ -57,7 +57,11 @@ export class RuntimeThread implements Backend {
 
   /** Starts the runtime thread; resolves once it has opened the store and loaded the lenders. */
   static start(config: Config, log: Logger, opts: RuntimeThreadOptions): Promise<RuntimeThread> {
-    const worker = new Worker(bootstrap(), { eval: true, workerData: { config, statsEveryMs: opts.statsEveryMs } });
+    const worker = new Worker(bootstrap(), {
+      eval: true,
+      workerData: { config, statsEveryMs: opts.statsEveryMs },
+      ...(config.runtimeHeapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: config.runtimeHeapMb } } : {}),
+    });
     const rt = new RuntimeThread(worker, log, opts);
     return new Promise<RuntimeThread>((resolve, reject) => {
       let ready = false;

@@ -46,6 +46,12 @@ export interface LevelStoreOptions {
   failWrites?: () => Error | undefined;
   /** Observes each synced batch (metrics, tests). */
   onBatch?: (commits: number, ops: number, ms: number) => void;
+  /**
+   * LevelDB's max_open_files. LevelDB maps every open table file into memory
+   * (up to 1,000 on 64-bit) and a table stays open while it is in the table
+   * cache, so this bounds the table pages that count in the process's RSS.
+   */
+  maxOpenFiles?: number;
 }
 
 export class LevelStore implements Store {
@@ -56,7 +62,9 @@ export class LevelStore implements Store {
   private constructor(private readonly db: ClassicLevel<string, string>, private readonly opts: LevelStoreOptions) {}
 
   static async open(dir: string, opts: LevelStoreOptions = {}): Promise<LevelStore> {
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    const db = new ClassicLevel<string, string>(dir, {
+      keyEncoding: 'utf8', valueEncoding: 'utf8', ...(opts.maxOpenFiles ? { maxOpenFiles: opts.maxOpenFiles } : {}),
+    });
     await db.open();
     const s = new LevelStore(db, opts);
     // Continue the outbox numbering after the last row (O(1): one seek).

@@ -54,6 +54,15 @@ export function tcpAccepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The environment `npm start` gives the server (package.json): glibc keeps
+ * two malloc arenas instead of eight per core, which LevelDB's reads on
+ * libuv's threads would otherwise fill.
+ */
+export function serverEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+}
+
 export interface StartOptions {
   dataDir: string;
   /** Extra flags after --listen and --data-dir. */
@@ -68,6 +77,7 @@ export async function startServerProcess(opts: StartOptions): Promise<ServerProc
   const target = `127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--listen', target, '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
     cwd: ROOT,
+    env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
