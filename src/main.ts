@@ -1,10 +1,20 @@
-/** `npm start`: serve until SIGTERM/SIGINT, then drain. A second signal forces exit. */
+/**
+ * `npm start`: serve until SIGTERM/SIGINT, then drain. A second signal forces
+ * exit. The runtime thread is started before the gRPC modules are loaded, so
+ * both threads load their modules at the same time (start-up to SERVING).
+ */
 import { resolveConfig } from './config';
-import { startService } from './server';
+import { createLogger } from './observability/logger';
+import { RuntimeThread } from './runtime/runtime-thread';
 
 async function main(): Promise<void> {
   const config = resolveConfig(process.argv.slice(2));
-  const server = await startService({ ...config, onFatal: () => process.exit(1) });
+  const logger = createLogger(config.logLevel);
+  const onFatal = () => process.exit(1);
+  const runtime = config.runtimeThread ? RuntimeThread.start(config, logger, { onFatal }) : undefined;
+  runtime?.catch(() => undefined); // awaited (and reported) by startService
+  const { startService } = await import('./server');
+  const server = await startService({ ...config, logger, onFatal, runtime });
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;

@@ -30,6 +30,11 @@ export interface ServerOptions extends Partial<Config>, RuntimeInjections {
   logger?: Logger;
   /** With the runtime thread: called once if it dies while serving (main.ts exits). */
   onFatal?: (e: Error) => void;
+  /**
+   * A runtime thread already starting (main.ts starts it before it loads the
+   * gRPC modules, so the two threads load theirs at the same time).
+   */
+  runtime?: Promise<RuntimeThread>;
 }
 
 export interface RunningServer {
@@ -91,12 +96,19 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalSer
  * (src/runtime/runtime-thread.ts); without it, as startServer.
  */
 export async function startService(options: ServerOptions = {}): Promise<RunningServer> {
-  const p = prepare(options);
-  if (!p.config.runtimeThread) return startServer(options);
-  if (options.clock || options.random || options.store || options.gateways) {
-    throw new Error('clock, random, store and gateway injections need runtimeThread: false');
+  let p: Prepared;
+  try {
+    p = prepare(options);
+    if (!p.config.runtimeThread && options.runtime) throw new Error('a runtime thread was started with runtimeThread: false');
+    if (p.config.runtimeThread && (options.clock || options.random || options.store || options.gateways)) {
+      throw new Error('clock, random, store and gateway injections need runtimeThread: false');
+    }
+  } catch (e) {
+    await options.runtime?.then((rt) => rt.stop(), () => undefined);
+    throw e;
   }
-  const rt = await RuntimeThread.start(p.config, p.log, { statsEveryMs: p.metrics ? 1000 : 0, onFatal: options.onFatal });
+  if (!p.config.runtimeThread) return startServer(options);
+  const rt = await (options.runtime ?? RuntimeThread.start(p.config, p.log, { onFatal: options.onFatal }));
   if (p.metrics) {
     rt.onBatch = p.metrics.storeOptions().onBatch;
     p.metrics.attach({

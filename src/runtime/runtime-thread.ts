@@ -27,11 +27,12 @@ import { errorFromWire, Outbox, type FromRuntime, type RemoteOp, type RuntimeSta
 import { WatchHub } from './watch-hub';
 
 export interface RuntimeThreadOptions {
-  /** Every how many ms the runtime thread reports its stats (0: never). */
-  statsEveryMs: number;
   /** Called once if the runtime thread dies while serving. */
   onFatal?: (e: Error) => void;
 }
+
+/** With --metrics, the runtime thread reports its stats this often. */
+const STATS_EVERY_MS = 1000;
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -46,7 +47,7 @@ export class RuntimeThread implements Backend {
   private nextId = 1;
   private dead: Error | undefined;
   private stopped: (() => void) | undefined;
-  /** The runtime's latest stats (when statsEveryMs > 0). */
+  /** The runtime's latest stats (with --metrics). */
   stats: RuntimeStats | undefined;
   /** Receives each reported synced batch (metrics). */
   onBatch: ((commits: number, ops: number, ms: number) => void) | undefined;
@@ -56,10 +57,10 @@ export class RuntimeThread implements Backend {
   }
 
   /** Starts the runtime thread; resolves once it has opened the store and loaded the lenders. */
-  static start(config: Config, log: Logger, opts: RuntimeThreadOptions): Promise<RuntimeThread> {
+  static start(config: Config, log: Logger, opts: RuntimeThreadOptions = {}): Promise<RuntimeThread> {
     const worker = new Worker(bootstrap(), {
       eval: true,
-      workerData: { config, statsEveryMs: opts.statsEveryMs },
+      workerData: { config, statsEveryMs: config.metrics ? STATS_EVERY_MS : 0 },
       ...(config.runtimeHeapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: config.runtimeHeapMb } } : {}),
     });
     const rt = new RuntimeThread(worker, log, opts);
