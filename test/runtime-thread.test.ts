@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import pino from 'pino';
 import { startService, type RunningServer } from '../src/server';
-import { configCommand, resolveConfig } from '../src/config';
+import { configCommand, DEFAULTS, resolveConfig } from '../src/config';
 import { RuntimeThread } from '../src/runtime/runtime-thread';
 import { ManualClock } from '../src/runtime/clock';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
@@ -137,6 +137,22 @@ describe('runtime thread (npm start)', () => {
       err = e;
     }
     expect(String(err)).to.match(/runtimeThread: false/);
+  });
+
+  it('should stop an early-started runtime thread (closing LevelDB) when the server refuses its configuration', async () => {
+    api.close();
+    await server.stop();
+    const config = { ...DEFAULTS, dataDir, listen: '0.0.0.0:0', logLevel: 'silent' };
+    const runtime = RuntimeThread.start(config, pino({ level: 'silent' }));
+    let err: unknown;
+    try {
+      await startService({ ...config, logger: pino({ level: 'silent' }), runtime });
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.match(/refusing to listen/);
+    await start(); // the data dir is free again
+    expect(server.backend).to.be.instanceOf(RuntimeThread);
   });
 
   it('should fail calls with UNAVAILABLE and tell onFatal when the runtime thread dies', async () => {
