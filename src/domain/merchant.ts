@@ -96,6 +96,13 @@ export class Merchant {
   history: History = { ordersRecorded: 0, ordersCompleted: 0, ordersRefunded: 0, financingsRequested: 0, financingsRepaid: 0 };
   nextArrival = 1;
   firstCurrency = '';
+  /**
+   * The store's bookkeeping, not state: the sequence of the last snapshot
+   * written to (or restored from) the store, 0 before the first. The router
+   * skips the snapshot write of order-only commands while the journal tail
+   * after it stays short (src/runtime/router.ts).
+   */
+  snapshotSeq = 0;
   private env: Env | undefined;
   private tx: Tx | undefined;
 
@@ -104,6 +111,7 @@ export class Merchant {
   static restore(snap: MerchantSnapshot, orders: Iterable<Order>): Merchant {
     const m = new Merchant(snap.merchantId);
     m.seq = snap.seq;
+    m.snapshotSeq = snap.seq;
     m.machine = restoreMachine(snap.machine.value, { financing: snap.machine.financing });
     m.history = { ...snap.history };
     m.nextArrival = snap.nextArrival;

@@ -22,6 +22,14 @@ export interface RequestRecord {
 export interface MerchantCommit {
   merchantId: string;
   snapshot: MerchantSnapshot;
+  /**
+   * The store may leave the stored snapshot as it is: no event of the commit
+   * carries a financing (so the machine did not change) and the stored
+   * snapshot is recent, so loadMerchant's journal tail replays what it lacks
+   * (history counters, next arrival) on top of the orders, which are always
+   * written. Writing it anyway is always correct.
+   */
+  skipSnapshot?: boolean;
   events: MerchantEvent[];
   orders: Order[];
   financings: Financing[];
@@ -33,7 +41,7 @@ export interface MerchantCommit {
 
 export interface LoadedMerchant {
   snapshot: MerchantSnapshot;
-  /** Journal entries after the snapshot's sequence (normally none). */
+  /** Journal entries after the snapshot's sequence: order-only events of commits that skipped the snapshot. */
   tail: MerchantEvent[];
   orders: Order[];
 }

@@ -296,7 +296,7 @@ export class MemoryStore implements Store {
 
   private opsOf(c: MerchantCommit, ops: Op[], keys: string[]): void {
     const m = c.merchantId;
-    ops.push({ type: 'put', group: g.snap, sub: m, value: encode(c.snapshot) });
+    if (!c.skipSnapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encode(c.snapshot) });
     for (const e of c.events) ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encode(e) });
     for (const o of c.orders) ops.push({ type: 'put', group: g.orders(m), sub: o.orderId, value: encode(o) });
     for (const f of c.financings) ops.push({ type: 'put', group: g.financings(m), sub: f.financingId, value: encode(f) });
