@@ -16,6 +16,7 @@ import { adminHandlers } from './api/admin-service';
 import { packageDefinition, v1 } from './api/proto';
 import { schemas } from './api/validate';
 import { tolerantService } from './api/malformed';
+import { orderCommands, rawOrderCommands, type OrderCommands } from './api/order-commands';
 import type { Delivery } from './gateways/delivery';
 import type { Backend } from './runtime/backend';
 import { Core } from './runtime/core';
@@ -86,7 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalSer
   const p = prepare(options);
   const rt = await startRuntime(p.config, p.log, { ...options, store: p.metrics ? p.metrics.storeOptions(options.store) : options.store });
   p.metrics?.attach({ router: rt.core.router, delivery: rt.delivery, hub: rt.core.hub });
-  const served = await serve(p, rt.core, () => rt.stop());
+  const served = await serve(p, rt.core, orderCommands(rt.core, schemas(p.config)), () => rt.stop());
   return { ...served, core: rt.core, delivery: rt.delivery, store: rt.store };
 }
 
@@ -117,26 +118,26 @@ export async function startService(options: ServerOptions = {}): Promise<Running
       hub: rt,
     });
   }
-  return serve(p, rt, () => rt.stop());
+  return serve(p, rt, (kind, bytes) => rt.orderCommand(kind, bytes), () => rt.stop());
 }
 
 /** The gRPC edge over a backend: services, health, reflection, bind, drain. */
-async function serve(p: Prepared, backend: Backend, stopRuntime: () => Promise<void>): Promise<RunningServer> {
+async function serve(p: Prepared, backend: Backend, commands: OrderCommands, stopRuntime: () => Promise<void>): Promise<RunningServer> {
   const { config, log, auth, metrics } = p;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_concurrent_streams': config.maxConcurrentStreams,
     interceptors: [rpcInterceptor(log, metrics)] });
   const shutdown = { draining: false };
-  const s = schemas({ maxAmount: config.maxAmount, maxIdLength: config.maxIdLength, maxTextLength: config.maxTextLength });
-  const orderPool = orderPoolService(backend, auth, s, {
+  const s = schemas(config);
+  const orderPool = orderPoolService(backend, commands, auth, s, {
     watchBuffer: config.watchBuffer,
     maxWatchersPerMerchant: config.maxWatchersPerMerchant,
     // A stream's in-flight events all queue on one merchant's mailbox when
     // they are for one merchant: keep the window below the mailbox bound.
     ingestWindow: Math.max(1, Math.min(config.ingestWindow, Math.floor(config.maxMailbox / 2))),
   }, log, shutdown);
-  server.addService(tolerantService(v1.OrderPoolService.service), orderPool.handlers);
+  server.addService(rawOrderCommands(tolerantService(v1.OrderPoolService.service)), orderPool.handlers);
   server.addService(tolerantService(v1.LenderAdminService.service), lenderAdminHandlers(backend, auth, s, log));
   server.addService(v1.AdminService.service, adminHandlers(backend, config.dataDir, auth, log, shutdown));
   const health = new HealthImplementation({

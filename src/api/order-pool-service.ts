@@ -17,6 +17,8 @@ import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
 import { malformed, MalformedMessage } from './malformed';
+import { runOrderCommand, type OrderCommands } from './order-commands';
+import type { Order } from '../generated/orderpool/v1/Order';
 
 export interface ApiConfig {
   /** Events a watcher may have queued before it is cut off. */
@@ -35,7 +37,9 @@ export interface OrderPoolApi {
   closeWatchers(): void;
 }
 
-export function orderPoolService(core: Backend, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean }): OrderPoolApi {
+export function orderPoolService(
+  core: Backend, commands: OrderCommands, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean },
+): OrderPoolApi {
   /** Watchers to end when the server drains. */
   const closers = new Set<(err?: unknown) => void>();
   const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
@@ -71,18 +75,12 @@ export function orderPoolService(core: Backend, auth: Auth, s: Schemas, config: 
     requireRole(who, ['platform']);
     if ((ev as unknown) instanceof MalformedMessage) throw malformed();
     switch (ev.event) {
-      case 'record': {
-        const r = parse(s.recordOrder, ev.record);
-        return core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount });
-      }
-      case 'complete': {
-        const r = parse(s.completeOrder, ev.complete);
-        return core.completeOrder(r.merchantId, r.orderId);
-      }
-      case 'refund': {
-        const r = parse(s.refundOrder, ev.refund);
-        return core.refundOrder(r.merchantId, r.orderId, r.reason);
-      }
+      case 'record':
+        return runOrderCommand(core, s, 'record', ev.record);
+      case 'complete':
+        return runOrderCommand(core, s, 'complete', ev.complete);
+      case 'refund':
+        return runOrderCommand(core, s, 'refund', ev.refund);
       default:
         throw new OrderpoolError('INVALID_ARGUMENT', 'MISSING_FIELD', 'event: one of record, complete or refund is required', { field: 'event' },
           [{ field: 'event', description: 'one of record, complete or refund is required' }]);
@@ -90,22 +88,21 @@ export function orderPoolService(core: Backend, auth: Auth, s: Schemas, config: 
   }
 
   const handlers: OrderPoolServiceHandlers = {
+    // The request arrives as bytes and the answer leaves as bytes
+    // (rawOrderCommands): decoding, validation and encoding run with the runtime.
     RecordOrder: unary(async (req, who) => {
       requireRole(who, ['platform']);
-      const r = parse(s.recordOrder, req);
-      return wireOrder(await core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount }));
+      return commands('record', req as unknown as Uint8Array) as unknown as Order;
     }),
 
     CompleteOrder: unary(async (req, who) => {
       requireRole(who, ['platform']);
-      const r = parse(s.completeOrder, req);
-      return wireOrder(await core.completeOrder(r.merchantId, r.orderId));
+      return commands('complete', req as unknown as Uint8Array) as unknown as Order;
     }),
 
     RefundOrder: unary(async (req, who) => {
       requireRole(who, ['platform']);
-      const r = parse(s.refundOrder, req);
-      return wireOrder(await core.refundOrder(r.merchantId, r.orderId, r.reason));
+      return commands('refund', req as unknown as Uint8Array) as unknown as Order;
     }),
 
     StreamOrderEvents: (call) => {

@@ -19,6 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Level, Logger } from 'pino';
 import { errorInfoOfStatus } from '../api/status';
 import { pb } from '../api/proto';
+import { rawRequestDecoder } from '../api/order-commands';
 import type { Metrics, RpcLabels } from './metrics';
 
 const INFO_METHODS = new Set([
@@ -40,6 +41,8 @@ interface MethodInfo {
   labels: RpcLabels;
   level: Level;
   unaryRequest: boolean;
+  /** For methods served as raw bytes (src/api/order-commands.ts): decodes the request for the log line. */
+  decode: ((bytes: Buffer) => unknown) | undefined;
 }
 
 /** grpc-js does not export PartialStatusObject. */
@@ -59,6 +62,7 @@ export function rpcInterceptor(log: Logger, metrics?: Metrics): grpc.ServerInter
         labels: { grpc_type: type, grpc_service: service, grpc_method: method },
         level: ours && INFO_METHODS.has(method) ? 'info' : 'debug',
         unaryRequest: !d.requestStream,
+        decode: rawRequestDecoder(d.path),
       };
       methods.set(d.path, info);
     }
@@ -69,7 +73,7 @@ export function rpcInterceptor(log: Logger, metrics?: Metrics): grpc.ServerInter
     const info = infoOf(descriptor);
     const t0 = performance.now();
     let requestId = '';
-    let request: Record<string, unknown> | undefined;
+    let request: unknown;
     let messages = 0;
     let sentMetadata = false;
     let done = false;
@@ -84,12 +88,20 @@ export function rpcInterceptor(log: Logger, metrics?: Metrics): grpc.ServerInter
       const level: Level = code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? 'error' : info.level;
       if (!log.isLevelEnabled(level)) return;
       const line: Record<string, unknown> = { requestId, method: info.labels.grpc_method, grpcCode: codeName, ms: Math.round(seconds * 1e4) / 10 };
-      if (request) {
+      if (request && info.decode && Buffer.isBuffer(request)) {
+        try {
+          request = info.decode(request);
+        } catch {
+          request = undefined;
+        }
+      }
+      if (request && typeof request === 'object') {
+        const fields = request as Record<string, unknown>;
         for (const [from, to] of ID_FIELDS) {
-          const v = request[from];
+          const v = fields[from];
           if (typeof v === 'string' && v !== '') line[to] = v.slice(0, 128);
         }
-        const lender = request.lender as { lenderId?: unknown } | null | undefined;
+        const lender = fields.lender as { lenderId?: unknown } | null | undefined;
         if (lender && typeof lender.lenderId === 'string') line.lenderId = lender.lenderId.slice(0, 128);
       }
       if (!info.unaryRequest) line.messages = messages;
@@ -110,7 +122,7 @@ export function rpcInterceptor(log: Logger, metrics?: Metrics): grpc.ServerInter
           },
           onReceiveMessage(message, nextMsg) {
             messages++;
-            if (info.unaryRequest && message && typeof message === 'object') request = message as Record<string, unknown>;
+            if (info.unaryRequest && message && typeof message === 'object') request = message;
             nextMsg(message);
           },
           onCancel() {

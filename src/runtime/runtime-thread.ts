@@ -22,8 +22,9 @@ import { unavailable } from '../domain/errors';
 import type { RecordOrderCommand, RequestFinancingCommand } from '../domain/merchant';
 import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { CopyResult, Target } from '../store/backup';
+import type { OrderCommandKind } from '../api/order-commands';
 import { lenderFrom, type Backend, type LenderInput, type MerchantView, type PoolPage } from './backend';
-import { errorFromWire, Outbox, type FromRuntime, type RemoteOp, type RuntimeStats, type ToRuntime } from './thread-protocol';
+import { errorFromWire, Outbox, type FromRuntime, type RuntimeStats, type ThreadOp, type ToRuntime } from './thread-protocol';
 import { WatchHub } from './watch-hub';
 
 export interface RuntimeThreadOptions {
@@ -124,7 +125,7 @@ export class RuntimeThread implements Backend {
     this.opts.onFatal?.(e);
   }
 
-  private call<T>(op: RemoteOp, ...args: unknown[]): Promise<T> {
+  private call<T>(op: ThreadOp, ...args: unknown[]): Promise<T> {
     if (this.dead || this.stopped) return Promise.reject(unavailable('RUNTIME_STOPPED', 'the service runtime stopped; nothing more is accepted'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -141,6 +142,11 @@ export class RuntimeThread implements Backend {
       this.out.send({ k: 'stop' });
       this.out.flush();
     });
+  }
+
+  /** RecordOrder / CompleteOrder / RefundOrder as bytes (src/api/order-commands.ts), run in the runtime thread. */
+  orderCommand(kind: OrderCommandKind, request: Uint8Array): Promise<Uint8Array> {
+    return this.call('orderCommand', kind, request);
   }
 
   /** Ends the thread at once, as a crash would (tests): T3 applies. */

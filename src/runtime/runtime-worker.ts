@@ -8,6 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config';
 import { createLogger } from '../observability/logger';
+import { orderCommands, type OrderCommandKind } from '../api/order-commands';
+import { schemas } from '../api/validate';
 import { startRuntime, type LocalRuntime } from './local-runtime';
 import { errorToWire, Outbox, REMOTE_OPS, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
 
@@ -46,14 +48,20 @@ async function main(): Promise<void> {
     sendStats();
   }
 
+  const commands = orderCommands(core, schemas(config));
   const call = (id: number, op: string, args: unknown[]) => {
-    if (!ops.has(op)) {
+    let run: () => unknown;
+    if (op === 'orderCommand') {
+      run = () => commands(args[0] as OrderCommandKind, args[1] as Uint8Array);
+    } else if (ops.has(op)) {
+      const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
+      run = () => fn.apply(core, args);
+    } else {
       out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
       return;
     }
-    const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
     Promise.resolve()
-      .then(() => fn.apply(core, args))
+      .then(run)
       .then(
         (value) => out.send({ k: 'ok', id, value }),
         (e: unknown) => {

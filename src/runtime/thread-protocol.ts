@@ -1,9 +1,11 @@
 /**
  * Messages between the gRPC thread (./runtime-thread.ts) and the runtime
  * thread (./runtime-worker.ts). Each postMessage carries an array of them:
- * both sides gather what one turn of their event loop produced and send it
- * at setImmediate, so a busy server pays for one message per turn, not one
- * per call. Order is kept within a port, which is what makes a subscription
+ * both sides gather what one callback (and its microtasks) produced, e.g. all
+ * the requests of one HTTP/2 read or all the answers of one synced batch, so
+ * a busy server pays for one message per burst, not one per call. (Flushing
+ * at setImmediate instead batched more but held requests back while the
+ * gRPC thread parsed the rest of its turn: -15 % RecordOrder throughput.) Order is kept within a port, which is what makes a subscription
  * sent before a read see every event the read does not return.
  */
 import { OrderpoolError, type FieldViolation, type StatusName } from '../domain/errors';
@@ -18,10 +20,13 @@ export const REMOTE_OPS = [
   'getMerchant', 'getOrder', 'getFinancing', 'listPoolOrders', 'listEvents', 'readEvents',
   'upsertLender', 'backupTo',
 ] as const satisfies readonly (keyof Backend)[];
+
+/** Every call the runtime thread answers: the Backend's, and the order commands as bytes. */
+export type ThreadOp = RemoteOp | 'orderCommand';
 export type RemoteOp = (typeof REMOTE_OPS)[number];
 
 export type ToRuntime =
-  | { k: 'call'; id: number; op: RemoteOp; args: unknown[] }
+  | { k: 'call'; id: number; op: ThreadOp; args: unknown[] }
   | { k: 'sub'; merchantId: string }
   | { k: 'unsub'; merchantId: string }
   | { k: 'stop' };
@@ -58,7 +63,7 @@ export function errorFromWire(w: WireError): Error {
   return new OrderpoolError(w.status, w.reason, w.message, w.metadata, w.violations, { retryDelayMs: w.retryDelayMs });
 }
 
-/** Gathers messages during one event-loop turn and sends them as one array. */
+/** Gathers the messages of one callback and its microtasks and sends them as one array. */
 export class Outbox<T> {
   private batch: T[] = [];
   private scheduled = false;
@@ -69,7 +74,7 @@ export class Outbox<T> {
     this.batch.push(msg);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    queueMicrotask(() => this.flush());
   }
 
   flush(): void {
