@@ -24,7 +24,7 @@ import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { CopyResult, Target } from '../store/backup';
 import type { OrderCommandKind } from '../api/order-commands';
 import { lenderFrom, type Backend, type LenderInput, type MerchantView, type PoolPage } from './backend';
-import { errorFromWire, Outbox, type FromRuntime, type RuntimeStats, type ThreadOp, type ToRuntime } from './thread-protocol';
+import { errorFromWire, exactBytes, Outbox, type FromRuntime, type RuntimeStats, type ThreadOp, type ToRuntime } from './thread-protocol';
 import { WatchHub } from './watch-hub';
 
 export interface RuntimeThreadOptions {
@@ -146,7 +146,7 @@ export class RuntimeThread implements Backend {
 
   /** RecordOrder / CompleteOrder / RefundOrder as bytes (src/api/order-commands.ts), run in the runtime thread. */
   orderCommand(kind: OrderCommandKind, request: Uint8Array): Promise<Uint8Array> {
-    return this.call('orderCommand', kind, request);
+    return this.call('orderCommand', kind, exactBytes(request));
   }
 
   /** Ends the thread at once, as a crash would (tests): T3 applies. */

@@ -11,7 +11,7 @@ import { createLogger } from '../observability/logger';
 import { orderCommands, type OrderCommandKind } from '../api/order-commands';
 import { schemas } from '../api/validate';
 import { startRuntime, type LocalRuntime } from './local-runtime';
-import { errorToWire, Outbox, REMOTE_OPS, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
+import { errorToWire, exactBytes, Outbox, REMOTE_OPS, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
 
 interface WorkerInput {
   config: Config;
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const call = (id: number, op: string, args: unknown[]) => {
     let run: () => unknown;
     if (op === 'orderCommand') {
-      run = () => commands(args[0] as OrderCommandKind, args[1] as Uint8Array);
+      run = () => commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(exactBytes);
     } else if (ops.has(op)) {
       const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
       run = () => fn.apply(core, args);

@@ -63,6 +63,16 @@ export function errorFromWire(w: WireError): Error {
   return new OrderpoolError(w.status, w.reason, w.message, w.metadata, w.violations, { retryDelayMs: w.retryDelayMs });
 }
 
+/**
+ * The bytes in a buffer of their own. Node's small Buffers are views into a
+ * shared 8 KB slab, and postMessage copies a view's whole ArrayBuffer: 8 KB
+ * per request and per answer instead of a hundred bytes (and 45 µs for a view
+ * into a 64 KB buffer).
+ */
+export function exactBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
+}
+
 /** Gathers the messages of one callback and its microtasks and sends them as one array. */
 export class Outbox<T> {
   private batch: T[] = [];

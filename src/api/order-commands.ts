@@ -1,0 +1,86 @@
+/**
+ * RecordOrder, CompleteOrder and RefundOrder, the bulk of the traffic, from
+ * request bytes to response bytes. They run where the runtime runs: in the
+ * runtime thread (src/runtime/runtime-worker.ts) when there is one, so the
+ * gRPC thread only checks the caller's role and forwards bytes (decoding,
+ * validation and encoding were a third of its work per call). The service
+ * definitions served hand these three methods' handlers the raw request
+ * (`rawOrderCommands`) and send a Uint8Array answer as it is.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { Order } from '../domain/types';
+import type { Backend } from '../runtime/backend';
+import { wireOrder } from './convert';
+import { MalformedMessage } from './malformed';
+import { v1 } from './proto';
+import { parse, type Schemas } from './validate';
+
+export type OrderCommandKind = 'record' | 'complete' | 'refund';
+
+/** Runs one order command given as request bytes; resolves to the encoded Order. */
+export type OrderCommands = (kind: OrderCommandKind, request: Uint8Array) => Promise<Uint8Array>;
+
+const METHOD = { record: 'RecordOrder', complete: 'CompleteOrder', refund: 'RefundOrder' } as const;
+const definition = v1.OrderPoolService.service as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
+
+export const RAW_METHODS: ReadonlyMap<string, OrderCommandKind> = new Map(
+  (Object.keys(METHOD) as OrderCommandKind[]).map((kind) => [definition[METHOD[kind]]!.path, kind]),
+);
+
+/** The request decoder of a raw method (for the access log), by path. */
+export function rawRequestDecoder(path: string): ((bytes: Buffer) => unknown) | undefined {
+  const kind = RAW_METHODS.get(path);
+  return kind ? definition[METHOD[kind]]!.requestDeserialize : undefined;
+}
+
+type OrderOps = Pick<Backend, 'recordOrder' | 'completeOrder' | 'refundOrder'>;
+
+/** Validates one decoded request (or a MalformedMessage) and runs it. */
+export function runOrderCommand(core: OrderOps, s: Schemas, kind: OrderCommandKind, request: unknown): Promise<Order> {
+  switch (kind) {
+    case 'record': {
+      const r = parse(s.recordOrder, request);
+      return core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount });
+    }
+    case 'complete': {
+      const r = parse(s.completeOrder, request);
+      return core.completeOrder(r.merchantId, r.orderId);
+    }
+    case 'refund': {
+      const r = parse(s.refundOrder, request);
+      return core.refundOrder(r.merchantId, r.orderId, r.reason);
+    }
+  }
+}
+
+export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
+  const encodeOrder = definition.RecordOrder!.responseSerialize as (o: unknown) => Buffer;
+  return async (kind, bytes) => {
+    const method = definition[METHOD[kind]]!;
+    let request: unknown;
+    try {
+      request = method.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (e) {
+      request = new MalformedMessage(e instanceof Error ? e.message : String(e));
+    }
+    return encodeOrder(wireOrder(await runOrderCommand(core, s, kind, request)));
+  };
+}
+
+/**
+ * The service definition with the raw methods passing request bytes through
+ * and sending encoded answers as they are.
+ */
+export function rawOrderCommands<D extends grpc.ServiceDefinition>(def: D): D {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...(def as grpc.ServiceDefinition) };
+  for (const name of Object.values(METHOD)) {
+    const method = out[name]!;
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => bytes,
+      responseSerialize: (value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : method.responseSerialize(value),
+    };
+  }
+  return out as D;
+}
