@@ -94,7 +94,7 @@ export const DEFAULTS: Config = {
   repaymentLingerMs: 600,
   runtimeThread: true,
   runtimeHeapMb: 320,
-  leveldbMaxOpenFiles: 32,
+  leveldbMaxOpenFiles: 1000,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */

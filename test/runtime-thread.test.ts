@@ -182,9 +182,9 @@ describe('--runtime-thread', () => {
     }
   });
 
-  it('should bound memory by default: runtime heap 320 MB, 32 LevelDB files, 250,000 orders in memory; each settable', () => {
+  it('should bound memory by default: runtime heap 320 MB, 250,000 orders in memory, LevelDB files at its default 1000; each settable', () => {
     const c = resolveConfig([]);
-    expect([c.runtimeHeapMb, c.leveldbMaxOpenFiles, c.maxOrdersInMemory]).to.deep.equal([320, 32, 250_000]);
+    expect([c.runtimeHeapMb, c.leveldbMaxOpenFiles, c.maxOrdersInMemory]).to.deep.equal([320, 1000, 250_000]);
     const d = resolveConfig(['--runtime-heap-mb', '0', '--leveldb-max-open-files', '500', '--max-orders-in-memory', '7']);
     expect([d.runtimeHeapMb, d.leveldbMaxOpenFiles, d.maxOrdersInMemory]).to.deep.equal([0, 500, 7]);
   });
