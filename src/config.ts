@@ -67,8 +67,8 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   metrics: '',
   shards: 16,
-  maxActiveMerchants: 100_000,
-  maxOrdersInMemory: 250_000,
+  maxActiveMerchants: 20_000,
+  maxOrdersInMemory: 1_000_000,
   passivateAfterMs: 5 * 60_000,
   maxMailbox: 1_000,
   maxShardQueue: 20_000,
@@ -93,7 +93,7 @@ export const DEFAULTS: Config = {
   maxOutboxRowsInMemory: 10_000,
   repaymentLingerMs: 600,
   runtimeThread: true,
-  runtimeHeapMb: 320,
+  runtimeHeapMb: 1024,
   leveldbMaxOpenFiles: 1000,
 };
 

@@ -8,9 +8,9 @@
  * (`rawOrderCommands`) and send a Uint8Array answer as it is.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { Order } from '../domain/types';
+import type { MerchantEvent, Order } from '../domain/types';
 import type { Backend } from '../runtime/backend';
-import { wireOrder } from './convert';
+import { wireEvent, wireOrder } from './convert';
 import { MalformedMessage } from './malformed';
 import { v1 } from './proto';
 import { parse, type Schemas } from './validate';
@@ -67,20 +67,37 @@ export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
   };
 }
 
+/** A response serializer that sends already encoded bytes as they are. */
+function passEncoded(method: grpc.MethodDefinition<unknown, unknown>): (value: unknown) => Buffer {
+  return (value) => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : method.responseSerialize(value));
+}
+
 /**
  * The service definition with the raw methods passing request bytes through
- * and sending encoded answers as they are.
+ * and sending encoded answers as they are, and WatchMerchant sending events
+ * encoded once for all of a merchant's watchers as they are.
  */
 export function rawOrderCommands<D extends grpc.ServiceDefinition>(def: D): D {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...(def as grpc.ServiceDefinition) };
   for (const name of Object.values(METHOD)) {
     const method = out[name]!;
-    out[name] = {
-      ...method,
-      requestDeserialize: (bytes: Buffer) => bytes,
-      responseSerialize: (value: unknown) =>
-        value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : method.responseSerialize(value),
-    };
+    out[name] = { ...method, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: passEncoded(method) };
   }
+  const watch = out.WatchMerchant!;
+  out.WatchMerchant = { ...watch, responseSerialize: passEncoded(watch) };
   return out as D;
+}
+
+/**
+ * The wire encoding of a merchant event, made once per event object: the
+ * watch hub hands the same objects to every watcher of the merchant.
+ */
+export function eventEncoder(): (ev: MerchantEvent) => Buffer {
+  const serialize = definition.WatchMerchant!.responseSerialize as (e: unknown) => Buffer;
+  const cache = new WeakMap<MerchantEvent, Buffer>();
+  return (ev) => {
+    let bytes = cache.get(ev);
+    if (!bytes) cache.set(ev, (bytes = serialize(wireEvent(ev))));
+    return bytes;
+  };
 }

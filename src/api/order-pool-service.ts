@@ -17,7 +17,7 @@ import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
 import { malformed, MalformedMessage } from './malformed';
-import { runOrderCommand, type OrderCommands } from './order-commands';
+import { eventEncoder, runOrderCommand, type OrderCommands } from './order-commands';
 import type { Order } from '../generated/orderpool/v1/Order';
 
 export interface ApiConfig {
@@ -40,6 +40,8 @@ export interface OrderPoolApi {
 export function orderPoolService(
   core: Backend, commands: OrderCommands, auth: Auth, s: Schemas, config: ApiConfig, log: Logger, shutdown: { draining: boolean },
 ): OrderPoolApi {
+  /** Each event encoded once for all its watchers (WatchMerchant sends bytes as they are). */
+  const encodeEvent = eventEncoder();
   /** Watchers to end when the server drains. */
   const closers = new Set<(err?: unknown) => void>();
   const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
@@ -287,7 +289,7 @@ export function orderPoolService(
         const ev = queue.shift()!;
         if (ev.seq < next) continue;
         next = ev.seq + 1;
-        writable = call.write(wireEvent(ev));
+        writable = call.write(encodeEvent(ev) as unknown as WireMerchantEvent);
       }
     };
     const unsubscribe = core.subscribe(r.merchantId, (events) => {
@@ -322,7 +324,7 @@ export function orderPoolService(
         if (done) return;
         if (ev.seq < next) continue;
         next = ev.seq + 1;
-        if (!call.write(wireEvent(ev))) await new Promise((res) => call.once('drain', res));
+        if (!call.write(encodeEvent(ev) as unknown as WireMerchantEvent)) await new Promise((res) => call.once('drain', res));
       }
       if (batch.length < 256 || done) break;
     }
