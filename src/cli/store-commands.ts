@@ -127,7 +127,7 @@ Without --merchant, every merchant is restored (snapshot + orders + journal tail
 checked against DESIGN.md's invariants: pool total = sum of pooled orders; outstanding =
 approved + fee - repaid >= 0; repaid <= approved + fee and = what completed orders routed;
 every pooled order in exactly the active pool; the journal numbered 1..n without gaps;
-the snapshot at the last event; replaying the journal gives the same state.
+the snapshot at most 15 order-only events behind, none changing a financing; replaying the journal gives the same state.
 Exit status: 0 consistent, 1 violations (or an error).
 
 To inspect a running server's store, back it up and inspect the copy:
