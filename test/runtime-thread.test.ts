@@ -19,6 +19,8 @@ import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
 import { allEvents, connect, usd, type Clients } from '../src/testing/client';
 import type { MerchantEvent__Output } from '../src/generated/orderpool/v1/MerchantEvent';
 import { expectError, LENDER } from './harness';
+import { v1 } from '../src/api/proto';
+import type { Backup__Output } from '../src/generated/orderpool/v1/Backup';
 
 describe('runtime thread (npm start)', () => {
   let dataDir: string;
@@ -128,6 +130,32 @@ describe('runtime thread (npm start)', () => {
     expect(text).to.match(/^orderpool_store_batch_commits_count [1-9]/m);
     expect(text).to.match(/^orderpool_actors_active 1$/m);
     expect(text).to.match(/grpc_server_handled_total\{[^}]*grpc_method="RecordOrder"[^}]*grpc_code="OK"\} 1/);
+  });
+
+  it('should make a backup from the runtime thread that restores to the same orders', async () => {
+    await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(700) });
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'orderpool-thread-backup-')), 'copy');
+    const client = new v1.AdminService(server.address, grpc.credentials.createInsecure());
+    try {
+      const backup = await new Promise<Backup__Output>((resolve, reject) => {
+        client.createBackup({ directory: dir }, (e, r) => (e ? reject(e) : resolve(r!)));
+      });
+      expect(Number(backup.keyCount)).to.be.greaterThan(0);
+    } finally {
+      client.close();
+    }
+    api.close();
+    await server.stop();
+    const copy = await startService({ listen: '127.0.0.1:0', dataDir: dir, logger: pino({ level: 'silent' }), logLevel: 'silent' });
+    const other = connect(copy.address);
+    try {
+      expect((await other.getOrder({ merchantId: 'M1', orderId: 'O1' })).amount?.minorUnits).to.equal('700');
+    } finally {
+      other.close();
+      await copy.stop();
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+    await start();
   });
 
   it('should refuse test injections unless the runtime runs in-process', async () => {
