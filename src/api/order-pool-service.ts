@@ -17,8 +17,7 @@ import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
 import { malformed, MalformedMessage } from './malformed';
-import { eventEncoder, runOrderCommand, type OrderCommands } from './order-commands';
-import type { Order } from '../generated/orderpool/v1/Order';
+import { eventEncoder, runOrderCommand, type OrderCommandKind, type OrderCommands } from './order-commands';
 
 export interface ApiConfig {
   /** Events a watcher may have queued before it is cut off. */
@@ -46,6 +45,14 @@ export function orderPoolService(
   const closers = new Set<(err?: unknown) => void>();
   const logInternal = (e: unknown) => log.error({ err: e }, 'internal error');
 
+  /** Answers a unary call with its error (logging refused access). */
+  function fail<Req, Res>(call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>, e: unknown): void {
+    if (e instanceof OrderpoolError && (e.status === 'UNAUTHENTICATED' || e.status === 'PERMISSION_DENIED')) {
+      log.warn({ reason: e.reason, path: call.getPath() }, 'access refused');
+    }
+    callback(toServiceError(e, logInternal) as grpc.ServiceError);
+  }
+
   function unary<Req, Res>(fn: (req: Req, who: Principal) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       Promise.resolve()
@@ -53,15 +60,25 @@ export function orderPoolService(
           if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
           return fn(call.request, auth.authenticate(call.metadata));
         })
-        .then(
-          (res) => callback(null, res),
-          (e: unknown) => {
-            if (e instanceof OrderpoolError && (e.status === 'UNAUTHENTICATED' || e.status === 'PERMISSION_DENIED')) {
-              log.warn({ reason: e.reason, path: call.getPath() }, 'access refused');
-            }
-            callback(toServiceError(e, logInternal) as grpc.ServiceError);
-          },
-        );
+        .then((res) => callback(null, res), (e: unknown) => fail(call, callback, e));
+    };
+  }
+
+  /**
+   * RecordOrder, CompleteOrder, RefundOrder: the request arrives as bytes and
+   * the answer leaves as bytes (rawOrderCommands); decoding, validation and
+   * encoding run with the runtime. The hot path: no promise beyond the command's.
+   */
+  function orderCommand<Req, Res>(kind: OrderCommandKind): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      try {
+        if (shutdown.draining) throw unavailable('SHUTTING_DOWN', 'the server is shutting down');
+        requireRole(auth.authenticate(call.metadata), ['platform']);
+      } catch (e) {
+        fail(call, callback, e);
+        return;
+      }
+      commands(kind, call.request as unknown as Uint8Array).then((res) => callback(null, res as unknown as Res), (e: unknown) => fail(call, callback, e));
     };
   }
 
@@ -90,22 +107,9 @@ export function orderPoolService(
   }
 
   const handlers: OrderPoolServiceHandlers = {
-    // The request arrives as bytes and the answer leaves as bytes
-    // (rawOrderCommands): decoding, validation and encoding run with the runtime.
-    RecordOrder: unary(async (req, who) => {
-      requireRole(who, ['platform']);
-      return commands('record', req as unknown as Uint8Array) as unknown as Order;
-    }),
-
-    CompleteOrder: unary(async (req, who) => {
-      requireRole(who, ['platform']);
-      return commands('complete', req as unknown as Uint8Array) as unknown as Order;
-    }),
-
-    RefundOrder: unary(async (req, who) => {
-      requireRole(who, ['platform']);
-      return commands('refund', req as unknown as Uint8Array) as unknown as Order;
-    }),
+    RecordOrder: orderCommand('record'),
+    CompleteOrder: orderCommand('complete'),
+    RefundOrder: orderCommand('refund'),
 
     StreamOrderEvents: (call) => {
       let who: Principal;
