@@ -97,18 +97,18 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalSer
  * (src/runtime/runtime-thread.ts); without it, as startServer.
  */
 export async function startService(options: ServerOptions = {}): Promise<RunningServer> {
+  if (!configOf(options).runtimeThread && !options.runtime) return startServer(options);
   let p: Prepared;
   try {
+    if (!configOf(options).runtimeThread) throw new Error('a runtime thread was started with runtimeThread: false');
     p = prepare(options);
-    if (!p.config.runtimeThread && options.runtime) throw new Error('a runtime thread was started with runtimeThread: false');
-    if (p.config.runtimeThread && (options.clock || options.random || options.store || options.gateways)) {
+    if (options.clock || options.random || options.store || options.gateways) {
       throw new Error('clock, random, store and gateway injections need runtimeThread: false');
     }
   } catch (e) {
     await options.runtime?.then((rt) => rt.stop(), () => undefined);
     throw e;
   }
-  if (!p.config.runtimeThread) return startServer(options);
   const rt = await (options.runtime ?? RuntimeThread.start(p.config, p.log, { onFatal: options.onFatal }));
   if (p.metrics) {
     rt.onBatch = p.metrics.storeOptions().onBatch;
