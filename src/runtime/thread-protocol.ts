@@ -5,8 +5,9 @@
  * the requests of one HTTP/2 read or all the answers of one synced batch, so
  * a busy server pays for one message per burst, not one per call. (Flushing
  * at setImmediate instead batched more but held requests back while the
- * gRPC thread parsed the rest of its turn: -15 % RecordOrder throughput.) Order is kept within a port, which is what makes a subscription
- * sent before a read see every event the read does not return.
+ * gRPC thread parsed the rest of its turn: -15 % RecordOrder throughput.)
+ * Order is kept within a port, which is what makes a subscription sent
+ * before a read see every event the read does not return.
  */
 import { OrderpoolError, type FieldViolation, type StatusName } from '../domain/errors';
 import type { DeliveryStats } from '../gateways/delivery';
