@@ -1,9 +1,9 @@
 /**
  * Messages between the gRPC thread (./runtime-thread.ts) and the runtime
  * thread (./runtime-worker.ts). Each postMessage carries an array of them:
- * both sides gather what one callback (and its microtasks) produced, e.g. all
- * the requests of one HTTP/2 read or all the answers of one synced batch, so
- * a busy server pays for one message per burst, not one per call. (Flushing
+ * both sides gather what one callback (and its microtasks) produced: on the
+ * gRPC side often a single call (node:http2 enters JavaScript once per
+ * stream), on the runtime side all the answers of one synced batch. (Flushing
  * at setImmediate instead batched more but held requests back while the
  * gRPC thread parsed the rest of its turn: -15 % RecordOrder throughput.)
  * Order is kept within a port, which is what makes a subscription sent
