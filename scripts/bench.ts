@@ -9,7 +9,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { freePort, serverEnv } from '../src/testing/server-process';
+import { freePort, serverEnv, stopChild } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -171,15 +171,6 @@ async function startServer(gatewayTarget: string, dataDir: string): Promise<{ pr
 
 let stopping = false;
 
-async function stopServer(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGTERM');
-  const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-  await gone;
-  clearTimeout(t);
-}
-
 async function setUp(): Promise<Env> {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const gateway = forkTs('gateway', path.join(__dirname, 'bench/gateway-worker.ts'));
@@ -208,7 +199,7 @@ async function setUp(): Promise<Env> {
 async function stopOwnServer(env: Env): Promise<void> {
   if (!env.server) return;
   stopping = true;
-  await stopServer(env.server);
+  await stopChild(env.server);
   env.server = undefined;
   if (!cfg.keepData && env.dataDir) fs.rmSync(env.dataDir, { recursive: true, force: true });
 }

@@ -18,8 +18,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import { freePort, serverEnv } from '../src/testing/server-process';
+import { freePort, serverEnv, stopChild, tcpAccepts } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -149,7 +148,7 @@ function fork(name: string, file: string, execArgv: string[] = []): Child {
 }
 
 async function cleanup(): Promise<void> {
-  for (const s of servers) await stopServer(s);
+  for (const s of servers) await stopChild(s);
   for (const c of [...children]) await c.stop().catch(() => {});
   if (createdDataDir && !cfg.keep && fs.existsSync(dataDir)) {
     log(`deleting ${dataDir}`);
@@ -305,17 +304,6 @@ function healthCheck(target: string): Promise<string> {
   });
 }
 
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** The server's memory from /proc/<pid>/status, in MB: VmRSS = RssAnon + RssFile + RssShmem; VmHWM = peak VmRSS. */
 function memOf(pid: number): { rss: number; anon: number; file: number; hwm: number } {
   try {
@@ -366,7 +354,7 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
     if (exited) throw new Error(`the server exited during start-up; see ${logFile}`);
     if (performance.now() > until) throw new Error(`the server did not serve within 120 s; see ${logFile}`);
     if (Number.isNaN(tcpMs)) {
-      if (await tcpOpen(port)) tcpMs = performance.now() - t0;
+      if (await tcpAccepts(port)) tcpMs = performance.now() - t0;
       else {
         await sleep(2);
         continue;
@@ -381,15 +369,6 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
   }
   const servingMs = performance.now() - t0;
   return { proc, target, tcpMs, servingMs, rssMb: memOf(proc.pid!).rss };
-}
-
-async function stopServer(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGTERM');
-  const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-  await gone;
-  clearTimeout(t);
 }
 
 /** spawn → the child prints a line (after running `code` under node --import tsx), ms. */
@@ -453,7 +432,7 @@ async function startupPhase(emptyDir: string, canDrop: boolean) {
       cases[c].tcp.push(s.tcpMs);
       cases[c].serving.push(s.servingMs);
       cases[c].rss.push(s.rssMb);
-      await stopServer(s.proc);
+      await stopChild(s.proc);
     }
     log(`start-up ${rep + 1}/${cfg.startupReps}: node+tsx ${bare.at(-1)!.toFixed(0)} ms, + modules ${modules.at(-1)!.toFixed(0)} ms; to SERVING: `
       + order.map((c) => `${c} ${cases[c].serving.at(-1)!.toFixed(0)} ms`).join(', '));
@@ -672,7 +651,7 @@ async function servePhase(counts: Uint32Array, canDrop: boolean) {
   clearInterval(sampler);
   const finalMetrics = await metricsOf(metricsPort).catch((): Record<string, number> => ({}));
   const mem = memOf(pid);
-  await stopServer(s.proc);
+  await stopChild(s.proc);
   for (const c of clients) await c.stop();
 
   const maxOf = (k: 'rssMb' | 'anonMb' | 'fileMb', p?: string) => {

@@ -54,6 +54,16 @@ export function tcpAccepts(port: number): Promise<boolean> {
   });
 }
 
+/** Stops a server child with SIGTERM (it drains), SIGKILL after 20 s; resolves once it exited. */
+export async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill('SIGTERM');
+  const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await gone;
+  clearTimeout(t);
+}
+
 /**
  * The environment `npm start` gives the server (package.json): glibc keeps
  * two malloc arenas instead of eight per core, which LevelDB's reads on
