@@ -1,7 +1,7 @@
 /**
  * Assembles the runtime below the gRPC edge: the LevelDB store, the core
  * (router, actors, scheduler, watch hub), the gateway clients and delivery.
- * The server runs it in its own thread (tests, `--no-runtime-thread`) or
+ * The server runs it in its own thread (tests, `--runtime-thread off`) or
  * ./runtime-worker.ts runs it in a runtime thread.
  */
 import type { Logger } from 'pino';
