@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { wireEvent } from '../api/convert';
 import { BackupError, openStopped, restoreStore } from '../store/backup';
-import { checkDump, checkStore, dumpMerchant, listOutbox, type MerchantDump, type StoreReport } from '../store/check';
+import { checkDump, checkStore, currentFinancings, dumpMerchant, listOutbox, type MerchantDump, type StoreReport } from '../store/check';
 import type { Backup__Output } from '../generated/orderpool/v1/Backup';
 import type { CreateBackupRequest } from '../generated/orderpool/v1/CreateBackupRequest';
 import type { Financing } from '../domain/types';
@@ -36,10 +36,13 @@ function financingRow(f: Financing): string[] {
 function merchantHuman(dir: string, d: MerchantDump, violations: string[]): string {
   const out: string[] = [];
   const s = d.snapshot!;
-  const f = s.machine.financing;
+  const financings = currentFinancings(s, d.events, d.financings);
+  const f = s.machine.financing && financings.find((x) => x.financingId === s.machine.financing!.financingId);
+  const tail = d.events.filter((e) => e.seq > s.seq).length;
   out.push(`merchant ${d.merchantId} in ${dir}`);
   out.push(`snapshot at #${s.seq}: machine ${s.machine.value}; ${s.history.ordersRecorded} orders recorded, ${s.history.ordersCompleted} completed, ` +
     `${s.history.ordersRefunded} refunded; ${s.history.financingsRequested} financings requested, ${s.history.financingsRepaid} repaid`);
+  if (tail > 0) out.push(`  ${tail} journal events after the snapshot (a load replays them; figures below include them)`);
   if (f) {
     out.push(`  active financing ${f.financingId} ${f.state}: pool ${amt(f.poolTotal, f.currency)} in ${f.poolOrderCount} orders, ` +
       `outstanding ${amt(f.outstanding, f.currency)}${f.underCovered ? ', UNDER-COVERED' : ''}`);
@@ -56,7 +59,7 @@ function merchantHuman(dir: string, d: MerchantDump, violations: string[]): stri
   out.push(`financings: ${d.financings.length}`);
   if (d.financings.length > 0) {
     out.push(...table(['FINANCING', 'LENDER', 'STATE', 'REQUESTED', 'APPROVED', 'FEE', 'POOL / ORDERS', 'OUTSTANDING', 'REPAID'],
-      d.financings.map(financingRow)).split('\n').map((l) => `  ${l}`));
+      financings.map(financingRow)).split('\n').map((l) => `  ${l}`));
   }
   out.push(`outbox: ${d.outbox.length} rows waiting for delivery`);
   if (d.outbox.length > 0) {
@@ -99,7 +102,9 @@ async function inspect(ctx: Context, dir: string, merchantId: string | undefined
       if (!d.snapshot) {
         ctx.print(plain({ ...d, violations }), () => `merchant ${merchantId} has no snapshot in ${dir}\n${violations.map((v) => `  - ${v}`).join('\n')}`);
       } else {
-        ctx.print(plain({ ...d, violations }), () => merchantHuman(dir, d, violations));
+        // financingsNow: the stored records with the active one brought up to date by the journal tail.
+        const financingsNow = currentFinancings(d.snapshot, d.events, d.financings);
+        ctx.print(plain({ ...d, financingsNow, violations }), () => merchantHuman(dir, d, violations));
       }
       if (violations.length > 0) ctx.exitCode = EXIT.FAILED;
       return;

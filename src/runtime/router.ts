@@ -20,7 +20,7 @@
  */
 import { ensureError, exhausted, unavailable } from '../domain/errors';
 import { Merchant, type DomainConfig, type Env, type Tx } from '../domain/merchant';
-import type { Effect, MerchantEvent } from '../domain/types';
+import type { Effect, Financing, MerchantEvent } from '../domain/types';
 import type { MerchantCommit, RequestRecord, Store } from '../store/store';
 import type { Clock } from './clock';
 
@@ -90,6 +90,16 @@ function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/**
+ * The financing records a command that writes the snapshot writes: those its
+ * events changed, and the active one, which earlier commands may have changed
+ * without writing it (see runCommand).
+ */
+function financingsToWrite(tx: Tx, active: Financing | null): Financing[] {
+  if (!active) return [...tx.financings.values()];
+  return [...new Map(tx.financings).set(active.financingId, active).values()];
 }
 
 export class Router {
@@ -220,6 +230,8 @@ export class Router {
     const env: Env = { now: this.clock.now(), config: this.config.domain, ...this.random };
     const deadlineBefore = m.deadline();
     const seqBefore = m.seq;
+    const stateBefore = m.state;
+    const financingBefore = m.active?.financingId;
     let tx: Tx;
     let result: T;
     try {
@@ -231,14 +243,22 @@ export class Router {
     this.hold(slot);
     if (tx.events.length === 0) return result;
     const deadlineAfter = m.deadline();
-    // Order-only commands (no event carries a financing, so the machine did
-    // not change) skip the snapshot write while the journal after the last
-    // written snapshot stays short: loading replays that tail on top of the
-    // orders, which are written in their final state (open totals telescope,
-    // the pool is unchanged, history counts the events). A merchant's first
-    // commit always writes one. On a failed commit the merchant is reloaded,
-    // so setting snapshotSeq before the write is safe.
-    const writeSnapshot = m.snapshotSeq === 0 || m.seq - m.snapshotSeq >= SNAPSHOT_EVERY || tx.events.some((e) => e.financing !== undefined);
+    // A command that leaves the machine where it was (same state, and its
+    // events carry no financing but the active one: recording orders, and the
+    // settling self-loop of completions, refunds, top-ups and coverage
+    // changes) skips the snapshot write, and the write of the active
+    // financing's record with it, while the journal after the last written
+    // snapshot stays short. Loading replays that tail on top of the orders,
+    // which are written in their final state (open totals telescope, the pool
+    // is rebuilt from the pooled orders, history counts the events, each event
+    // carries the financing as it is after it). So the stored active financing
+    // is always the snapshot's, and a financing that starts or ends always
+    // writes both. A merchant's first commit always writes one. On a failed
+    // commit the merchant is reloaded, so setting snapshotSeq before the write
+    // is safe.
+    const sameMachine = m.state === stateBefore && m.active?.financingId === financingBefore &&
+      tx.events.every((e) => e.financing === undefined || e.financing.financingId === financingBefore);
+    const writeSnapshot = m.snapshotSeq === 0 || m.seq - m.snapshotSeq >= SNAPSHOT_EVERY || !sameMachine;
     if (writeSnapshot) m.snapshotSeq = m.seq;
     const commit: MerchantCommit = {
       merchantId: m.merchantId,
@@ -246,7 +266,7 @@ export class Router {
       skipSnapshot: !writeSnapshot,
       events: tx.events,
       orders: [...tx.dirtyOrders.values()],
-      financings: [...tx.financings.values()],
+      financings: writeSnapshot ? financingsToWrite(tx, m.active) : [],
       effects: tx.effects,
       timer: { before: deadlineBefore, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
     };

@@ -6,12 +6,15 @@
  * DESIGN.md's invariants with src/domain/invariants.ts, plus what only the
  * store can show:
  *   - the journal is numbered 1..n without gaps and the snapshot is at some
- *     s <= n, with only order events (no financing) after it: commands that
- *     change no financing may skip the snapshot write (src/runtime/router.ts);
+ *     s <= n; the events after it leave the machine in the snapshot's state
+ *     with the snapshot's active financing: only such commands may skip the
+ *     snapshot write (src/runtime/router.ts);
  *   - replaying the journal from #1 gives the state the snapshot restores to;
- *   - every financing record (active or ended) keeps I2/I3, and its repaid
- *     amount is the sum of the repayments of its completed orders;
- *   - the stored active financing is the snapshot's;
+ *   - every financing record (active or ended) keeps I2/I3, and the repaid
+ *     amount of each financing (the restored one, for the active financing) is
+ *     the sum of the repayments of its completed orders;
+ *   - the stored active financing is the snapshot's (both are written
+ *     together);
  *   - no order, event, financing or outbox row belongs to a merchant that has
  *     no snapshot.
  * It writes nothing.
@@ -107,6 +110,20 @@ export async function listTimers(db: Db): Promise<TimerEntry[]> {
 }
 
 /** Reads everything of one merchant (its outbox rows and deadlines by a scan of those ranges). */
+/**
+ * The stored financing records with the active one brought up to date by the
+ * journal after the snapshot: commands that leave the machine where it was
+ * skip writing both (src/runtime/router.ts), and each event carries the
+ * financing as it is after it.
+ */
+export function currentFinancings(snapshot: MerchantSnapshot | undefined, events: Iterable<MerchantEvent>, financings: Financing[]): Financing[] {
+  const active = snapshot?.machine.financing;
+  if (!snapshot || !active) return financings;
+  let current = active;
+  for (const ev of events) if (ev.seq > snapshot.seq && ev.financing?.financingId === active.financingId) current = ev.financing;
+  return financings.map((f) => (f.financingId === active.financingId ? current : f));
+}
+
 export async function dumpMerchant(db: Db, merchantId: string): Promise<MerchantDump> {
   const raw = await db.get(`s${SEP}${merchantId}`);
   const d: MerchantDump = {
@@ -159,10 +176,7 @@ export async function checkMerchantRecords(
     if (event.merchantId !== merchantId) v.push(`journal: event #${seqOfKey} names merchant ${event.merchantId}`);
     expected = seqOfKey + 1;
     last = seqOfKey;
-    if (seqOfKey > snapshot.seq) {
-      tail.push(event);
-      if (event.financing) v.push(`journal: event #${seqOfKey} (${event.type}) changes financing ${event.financing.financingId} after the snapshot at #${snapshot.seq}`);
-    }
+    if (seqOfKey > snapshot.seq) tail.push(event);
     if (!replayError) {
       try {
         replayed.apply(structuredClone(event));
@@ -177,7 +191,16 @@ export async function checkMerchantRecords(
   let m: Merchant;
   try {
     m = Merchant.restore(structuredClone(snapshot), orders.map((o) => structuredClone(o)));
-    for (const ev of tail) m.apply(structuredClone(ev));
+    const snapshotFinancing = snapshot.machine.financing?.financingId;
+    let moved = false;
+    for (const ev of tail) {
+      m.apply(structuredClone(ev));
+      if (!moved && (m.state !== snapshot.machine.value || m.active?.financingId !== snapshotFinancing)) {
+        moved = true; // the first such event says it; the rest follow from it
+        v.push(`journal: event #${ev.seq} (${ev.type}) moves the machine from the snapshot's ${snapshot.machine.value}` +
+          `${snapshotFinancing ? ` (financing ${snapshotFinancing})` : ''} after the snapshot at #${snapshot.seq}`);
+      }
+    }
   } catch (e) {
     v.push(`restore failed: ${e instanceof Error ? e.message : String(e)}`);
     return v;
@@ -196,11 +219,14 @@ export async function checkMerchantRecords(
   let activeStored = false;
   for (const f of financings) {
     v.push(...checkFinancing(f).map((s) => `stored ${s}`));
+    const isActive = active !== null && f.financingId === active.financingId;
+    const current = isActive ? active : f;
     const routed = repaidByOrders.get(f.financingId) ?? 0n;
-    if (routed !== f.repaid) v.push(`I3 financing ${f.financingId}: repaid ${f.repaid} != ${routed} routed by its completed orders`);
-    if (active && f.financingId === active.financingId) {
+    if (routed !== current.repaid) v.push(`I3 financing ${f.financingId}: repaid ${current.repaid} != ${routed} routed by its completed orders`);
+    if (isActive) {
       activeStored = true;
-      if (show(f) !== show(active)) v.push(`financing ${f.financingId}: the stored record differs from the snapshot's active financing`);
+      const inSnapshot = snapshot.machine.financing;
+      if (!inSnapshot || show(f) !== show(inSnapshot)) v.push(`financing ${f.financingId}: the stored record differs from the snapshot's active financing`);
     }
   }
   if (active && !activeStored) v.push(`active financing ${active.financingId} has no stored record`);

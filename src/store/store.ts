@@ -23,11 +23,13 @@ export interface MerchantCommit {
   merchantId: string;
   snapshot: MerchantSnapshot;
   /**
-   * The store may leave the stored snapshot as it is: no event of the commit
-   * carries a financing (so the machine did not change) and the stored
+   * The store may leave the stored snapshot as it is: the command left the
+   * machine in the same state with the same active financing, and the stored
    * snapshot is recent, so loadMerchant's journal tail replays what it lacks
-   * (history counters, next arrival) on top of the orders, which are always
-   * written. Writing it anyway is always correct.
+   * (the active financing's figures, history counters, next arrival) on top
+   * of the orders, which are always written. Such a commit carries no
+   * financing record either: the stored active financing stays the
+   * snapshot's. Writing it anyway is always correct.
    */
   skipSnapshot?: boolean;
   events: MerchantEvent[];
