@@ -47,6 +47,7 @@ const { values: argv } = parseArgs({
     'watchers-per-merchant': { type: 'string', default: '4' },
     'delivery-wait': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-options': { type: 'string', default: '' },
     'keep-data': { type: 'boolean', default: false },
     target: { type: 'string' },
     'server-pid': { type: 'string' },
@@ -72,6 +73,7 @@ if (argv.help) {
   --watchers-per-merchant N  (default 4)
   --delivery-wait S          how long to wait for repayments to reach the lender after settle (default 30; quick 3)
   --cpu-prof                 run the server with --cpu-prof (profiles in .bench/prof/)
+  --node-options="..."       extra node flags for the server (e.g. --node-options="--trace-gc"; its output goes to .bench/server.log)
   --keep-data                keep the server's data dir
   --target HOST:PORT         drive an already running server (e.g. \`npm start\`) instead of starting one;
                              it gets lender L1 pointed at the bench's fake gateway
@@ -100,6 +102,7 @@ const cfg = {
   watchersPerMerchant: Number(argv['watchers-per-merchant']),
   deliveryWaitMs: num(argv['delivery-wait'], quick ? 3 : 30) * 1000,
   cpuProf: argv['cpu-prof'],
+  nodeOptions: (argv['node-options'] ?? '').split(/\s+/).filter(Boolean),
   keepData: argv['keep-data'],
   target: argv.target,
   serverPid: argv['server-pid'] ? Number(argv['server-pid']) : undefined,
@@ -140,7 +143,7 @@ async function startServer(gatewayTarget: string, dataDir: string): Promise<{ pr
   const logFile = path.join(OUT_DIR, 'server.log');
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dataDir}\n`);
-  const execArgv = cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : [];
+  const execArgv = [...cfg.nodeOptions, ...(cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : [])];
   const proc = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'src/main.ts',
     '--listen', target, '--data-dir', dataDir, '--notifier', gatewayTarget, '--log-level', 'warn'], {
     cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out],

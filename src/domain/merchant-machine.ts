@@ -1,13 +1,13 @@
 /**
  * The merchant's lifecycle as an XState v5 machine. It is used only through
- * the pure `transition()`: the machine decides which journal events the
+ * pure transitions (`step`): the machine decides which journal events the
  * current state allows and which effects they cause (its actions are returned,
  * never executed here; src/domain/merchant.ts turns them into outbox rows).
  *
  * Context holds only the active financing's scalars (DESIGN.md: keep large
  * collections out of copied context); the order book lives in MerchantState.
  */
-import { assign, initialTransition, setup, transition, type SnapshotFrom } from 'xstate';
+import { assign, createActor, initialTransition, setup, type SnapshotFrom } from 'xstate';
 import type { EventType, Financing } from './types';
 
 export interface MachineContext {
@@ -134,16 +134,46 @@ export function restoreMachine(value: MachineStateName, context: MachineContext)
   return merchantMachine.resolveState({ value, context });
 }
 
+type Scope = Parameters<typeof merchantMachine.transition>[2];
+
+/**
+ * The inert actor scope every step runs in. xstate's pure `transition()`
+ * builds a new one per call, and with it an actor whose constructor computes
+ * the machine's initial snapshot: more than half of a step's cost. This
+ * machine spawns no actors and its actions are only collected, never run, so
+ * one scope serves every step; a step is synchronous, so its actions go to
+ * the array of the step that is running.
+ */
+let scope: Scope | undefined;
+let collecting: string[] = [];
+
+function inertScope(): Scope {
+  if (!scope) {
+    const self = createActor(merchantMachine);
+    scope = {
+      self, id: '', sessionId: '', system: self.system,
+      logger: () => {}, defer: () => {}, emit: () => {}, stopChild: () => {},
+      actionExecutor: (action) => {
+        collecting.push(action.type);
+      },
+    };
+  }
+  return scope;
+}
+
 /**
  * Applies one event; returns the next snapshot and the effect actions it
- * caused, or null when the current state does not allow the event.
+ * caused, or null when the current state does not allow the event. The same
+ * as xstate's `transition(merchantMachine, snapshot, event)`.
  */
 export function step(snapshot: MachineSnapshot, event: MachineEvent): { next: MachineSnapshot; effects: EffectAction[] } | null {
   if (!snapshot.can(event)) return null;
-  const [next, actions] = transition(merchantMachine, snapshot, event);
+  const actions: string[] = [];
+  collecting = actions;
+  const next = merchantMachine.transition(snapshot, event, inertScope());
   const effects: EffectAction[] = [];
   for (const a of actions) {
-    if (EFFECTS.has(a.type)) effects.push(a.type as EffectAction);
+    if (EFFECTS.has(a)) effects.push(a as EffectAction);
   }
   return { next, effects };
 }
