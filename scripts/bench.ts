@@ -21,6 +21,7 @@ import {
   latencyOf, mergeHistograms, renderSummary, summarize, type Latency, type ScenarioResult, type SettleExtra, type WatchExtra,
 } from './bench/report';
 import type { SourceSpec } from './bench/sources';
+import { measureDisk, type DiskFloor } from './bench/disk';
 import type { GatewayCounts, IngestJob, LoadJob, TrackReport, UnaryJob, WatchResult, Window, WorkerResult } from './bench/types';
 import { PATHS } from './bench/wire';
 
@@ -264,9 +265,9 @@ function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
   return new Promise((resolve) => {
     let begin: CpuSample;
     setTimeout(() => {
-      begin = sample(pids);
+      begin = sample(pids, env.serverPid || undefined);
     }, Math.max(0, w.measureFrom - Date.now()));
-    setTimeout(() => resolve({ begin, end: sample(pids) }), Math.max(0, w.measureTo - Date.now()));
+    setTimeout(() => resolve({ begin, end: sample(pids, env.serverPid || undefined) }), Math.max(0, w.measureTo - Date.now()));
   });
 }
 
@@ -312,6 +313,11 @@ function baseResult(scenario: string, rep: number, loop: ScenarioResult['loop'],
     serverCpuMs,
     serverCpuPct: pct(serverCpuMs),
     serverCpuMsPerOp: ops > 0 ? serverCpuMs / ops : NaN,
+    serverThreadsPct: cpu.begin.threads && cpu.end.threads ? {
+      main: pct(cpu.end.threads.main - cpu.begin.threads.main),
+      runtime: pct(cpu.end.threads.runtime - cpu.begin.threads.runtime),
+      other: pct(cpu.end.threads.other - cpu.begin.threads.other),
+    } : null,
     gatewayCpuPct: pct(gatewayCpuMs),
     generatorCpuPct: genMs.map(pct),
     generatorElu: results.map((r) => Math.round(r.elu * 1000) / 1000),
@@ -537,6 +543,13 @@ async function runRep(env: Env, rep: number): Promise<ScenarioResult[]> {
   return out;
 }
 
+/** The disk's floor, printed under the table: what a durable ack cannot beat. */
+function diskLine(d: DiskFloor): string {
+  return `disk floor (before the server started, nothing else running): ${d.batches} synced LevelDB batches of ${d.putsPerBatch} x ${d.valueBytes} B`
+    + ` back to back in ${d.durationMs / 1000} s: p50 ${d.latency.p50Ms} ms, p99 ${d.latency.p99Ms} ms, p99.9 ${d.p999Ms} ms, max ${d.latency.maxMs} ms;`
+    + ` ${d.over10Ms} took over 10 ms`;
+}
+
 function gitInfo(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -552,6 +565,8 @@ async function main(): Promise<void> {
   const load0 = os.loadavg();
   log(`${quick ? 'quick' : 'full'} mode: ${cfg.reps} repetition(s), ${cfg.warmupMs / 1000} s warm-up + ${cfg.durationMs / 1000} s per scenario; `
     + `${cfg.workers} generator processes (${cfg.engine}) x ${cfg.conns} connections x ${cfg.streams} streams; ${CPUS} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  const disk = await measureDisk(quick ? 1000 : 5000);
+  log(`disk floor: ${disk.batches} synced batches of ${disk.putsPerBatch} puts, p50 ${disk.latency.p50Ms} ms, p99 ${disk.latency.p99Ms} ms, max ${disk.latency.maxMs} ms`);
   const env = await setUp();
   log(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s: server ${env.target} (pid ${env.serverPid}), lender gateway ${env.gatewayTarget}, data ${env.dataDir || '(external)'}`);
   const results: ScenarioResult[] = [];
@@ -570,6 +585,7 @@ async function main(): Promise<void> {
     loadAverageBefore: load0,
     loadAverageAfter: os.loadavg(),
     git: gitInfo(),
+    disk,
     elapsedS: (Date.now() - started) / 1000,
   };
   fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -582,7 +598,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\norderpool benchmark, ${meta.mode} mode (${cfg.reps} x ${cfg.durationMs / 1000} s per scenario${cfg.reps > 1 ? '; median (min–max)' : ''}), `
     + `${meta.date}, node ${meta.node}, ${CPUS} CPUs, load average before ${load0.map((l) => l.toFixed(2)).join(' ')}\n\n${table}\n\n`
     + `srv CPU = the server process (all threads) from /proc; gen CPU = the busiest load-generator process (of ${cfg.workers}), % of one core;\n`
-    + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`);
+    + `server threads: the gRPC (main) thread, the runtime thread, and the rest (V8's GC helpers, LevelDB's compaction, libuv's pool), % of one core;\n`
+    + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`
+    + `\n${diskLine(disk)}\n`);
   const broken = summary.filter((s) => !(s.throughput.median > 0));
   if (broken.length) {
     process.stderr.write(`bench: no successful operations in ${broken.map((s) => s.scenario).join(', ')}\n`);

@@ -28,6 +28,43 @@ export function processCpuMs(pid: number): number {
   }
 }
 
+/** The name the runtime thread gives itself (src/runtime/runtime-worker.ts). */
+export const RUNTIME_THREAD_NAME = 'orderpool-rt';
+
+export interface ThreadCpu {
+  /** The main thread (gRPC). */
+  main: number;
+  /** The runtime thread (by its name). */
+  runtime: number;
+  /** Every other thread: V8's GC helpers, LevelDB's compaction, libuv's pool. */
+  other: number;
+}
+
+/** CPU time of a process's threads so far, in ms, by role (NaN if it cannot be read). */
+export function threadCpuMs(pid: number): ThreadCpu {
+  const out: ThreadCpu = { main: 0, runtime: 0, other: 0 };
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      let ms: number;
+      let name: string;
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ms = ((Number(rest[11]) + Number(rest[12])) * 1000) / ticks;
+        name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      if (Number(tid) === pid) out.main += ms;
+      else if (name === RUNTIME_THREAD_NAME) out.runtime += ms;
+      else out.other += ms;
+    }
+    return out;
+  } catch {
+    return { main: NaN, runtime: NaN, other: NaN };
+  }
+}
+
 /** Machine CPU time so far, in ms summed over all CPUs: busy and total. */
 export function machineCpuMs(): { busy: number; total: number } {
   try {
@@ -45,14 +82,16 @@ export function machineCpuMs(): { busy: number; total: number } {
 export interface CpuSample {
   at: number;
   procs: Record<string, number>;
+  /** The threads of the process named in `sample`'s threadsOf. */
+  threads?: ThreadCpu;
   machine: { busy: number; total: number };
   self: NodeJS.CpuUsage;
 }
 
-export function sample(pids: Record<string, number>): CpuSample {
+export function sample(pids: Record<string, number>, threadsOf?: number): CpuSample {
   const procs: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) procs[name] = processCpuMs(pid);
-  return { at: Date.now(), procs, machine: machineCpuMs(), self: process.cpuUsage() };
+  return { at: Date.now(), procs, ...(threadsOf ? { threads: threadCpuMs(threadsOf) } : {}), machine: machineCpuMs(), self: process.cpuUsage() };
 }
 
 export function cpuCount(): number {

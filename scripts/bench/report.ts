@@ -29,6 +29,8 @@ export interface ScenarioResult {
   /** % of one core. */
   serverCpuPct: number;
   serverCpuMsPerOp: number;
+  /** The server's threads by role, % of one core (null when its pid is unknown). */
+  serverThreadsPct: { main: number; runtime: number; other: number } | null;
   gatewayCpuPct: number;
   /** Per generator process, % of one core. */
   generatorCpuPct: number[];
@@ -115,6 +117,7 @@ export interface Summary {
   p99Ms: Stat;
   serverCpuMsPerOp: Stat;
   serverCpuPct: Stat;
+  serverThreadsPct: { main: Stat; runtime: Stat; other: Stat } | null;
   generatorCpuPctMax: Stat;
   machineBusyPct: Stat;
   otherCpuPct: Stat;
@@ -156,6 +159,11 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       p99Ms: stat(rs.map((r) => r.latency.p99Ms)),
       serverCpuMsPerOp: stat(rs.map((r) => r.serverCpuMsPerOp)),
       serverCpuPct: stat(rs.map((r) => r.serverCpuPct)),
+      serverThreadsPct: rs.every((r) => r.serverThreadsPct) ? {
+        main: stat(rs.map((r) => r.serverThreadsPct!.main)),
+        runtime: stat(rs.map((r) => r.serverThreadsPct!.runtime)),
+        other: stat(rs.map((r) => r.serverThreadsPct!.other)),
+      } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
       otherCpuPct: stat(rs.map((r) => r.otherCpuPct)),
@@ -224,6 +232,11 @@ export function renderSummary(sums: Summary[], cpus: number): string {
     ]);
   }
   const lines = [table(rows)];
+  const threads = sums.filter((s) => s.serverThreadsPct);
+  if (threads.length) {
+    lines.push('', table([['server threads, % of one core', 'gRPC (main)', 'runtime', 'other (GC helpers, LevelDB, libuv)'],
+      ...threads.map((s) => [s.scenario, fmtNum(s.serverThreadsPct!.main.median), fmtNum(s.serverThreadsPct!.runtime.median), fmtNum(s.serverThreadsPct!.other.median)])]), '');
+  }
   for (const s of sums) {
     if (s.settle) {
       const st = s.settle;

@@ -5,6 +5,7 @@
  * validation; this thread keeps the actors, LevelDB and delivery, so the two
  * use both cores.
  */
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config';
 import { createLogger } from '../observability/logger';
@@ -17,6 +18,13 @@ interface WorkerInput {
   config: Config;
   /** Every how many ms to send stats (0: never). */
   statsEveryMs: number;
+}
+
+// Named for `top -H` and the bench's per-thread CPU (scripts/bench/procstat.ts); Linux only.
+try {
+  writeFileSync('/proc/thread-self/comm', 'orderpool-rt');
+} catch {
+  /* not Linux, or not allowed: the name is only a convenience */
 }
 
 const port = parentPort!;
