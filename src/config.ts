@@ -91,7 +91,7 @@ export const DEFAULTS: Config = {
   maxTextLength: 512,
   maxConcurrentStreams: 1_000,
   maxOutboxRowsInMemory: 10_000,
-  repaymentLingerMs: 600,
+  repaymentLingerMs: 450,
   runtimeThread: true,
   runtimeHeapMb: 1024,
   leveldbMaxOpenFiles: 1000,

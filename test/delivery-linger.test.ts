@@ -397,9 +397,9 @@ describe('delivery: repayment linger through the server (--repayment-linger-ms)'
 });
 
 describe('config: --repayment-linger-ms', () => {
-  it('should default to 600, take 0 (off) or a value from the flag or ORDERPOOL_REPAYMENT_LINGER_MS, and refuse a negative one', () => {
-    expect(DEFAULTS.repaymentLingerMs).to.equal(600);
-    expect(resolveConfig([]).repaymentLingerMs).to.equal(600);
+  it('should default to 450, take 0 (off) or a value from the flag or ORDERPOOL_REPAYMENT_LINGER_MS, and refuse a negative one', () => {
+    expect(DEFAULTS.repaymentLingerMs).to.equal(450);
+    expect(resolveConfig([]).repaymentLingerMs).to.equal(450);
     expect(resolveConfig(['--repayment-linger-ms', '0']).repaymentLingerMs).to.equal(0);
     expect(resolveConfig(['--repayment-linger-ms', '750']).repaymentLingerMs).to.equal(750);
     const refused = (v: string) => () => configCommand().exitOverride().configureOutput({ writeErr: () => {} })
