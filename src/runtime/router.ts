@@ -190,11 +190,11 @@ export class Router {
           }
         }
       });
-      if (!s.running) void this.pump(shard, s);
+      if (!s.running) void this.pump(s);
     });
   }
 
-  private async pump(shard: Shard, slot: Slot): Promise<void> {
+  private async pump(slot: Slot): Promise<void> {
     slot.running = true;
     while (slot.mailbox.length > 0) await slot.mailbox.shift()!();
     slot.running = false;

@@ -65,9 +65,10 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 }
 
 /**
- * The environment `npm start` gives the server (package.json): glibc keeps
- * two malloc arenas instead of eight per core, which LevelDB's reads on
- * libuv's threads would otherwise fill.
+ * The environment `npm start` gives the server (package.json, which runs
+ * `node --import tsx src/main.ts` as these scripts do): glibc keeps two malloc
+ * arenas instead of eight per core, which LevelDB's reads on libuv's threads
+ * would otherwise fill.
  */
 export function serverEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
