@@ -7,7 +7,7 @@
  * settle and settle at half load (CompleteOrder on pooled orders).
  * Method and figures: docs/benchmarks.md. JSON results go to .bench/.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { freePort, serverEnv, stopChild } from '../src/testing/server-process';
 import * as os from 'node:os';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { connect, usd, type Clients } from '../src/testing/client';
 import { forkTs, type Child } from './bench/ipc';
+import { gitInfo } from './bench/git-info';
 import { cpuCount, sample, type CpuSample } from './bench/procstat';
 import {
   latencyOf, mergeHistograms, renderSummary, summarize, type Latency, type ScenarioResult, type SettleExtra, type WatchExtra,
@@ -550,16 +551,6 @@ function diskLine(d: DiskFloor): string {
     + ` ${d.over10Ms} took over 10 ms`;
 }
 
-function gitInfo(): { commit: string; dirty: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const load0 = os.loadavg();
@@ -584,7 +575,7 @@ async function main(): Promise<void> {
     cpuModel: os.cpus()[0]?.model ?? '',
     loadAverageBefore: load0,
     loadAverageAfter: os.loadavg(),
-    git: gitInfo(),
+    git: gitInfo(ROOT),
     disk,
     elapsedS: (Date.now() - started) / 1000,
   };

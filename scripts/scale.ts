@@ -27,6 +27,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { SingleBar, Presets } from 'cli-progress';
 import { connect } from '../src/testing/client';
 import { forkTs, type Child } from './bench/ipc';
+import { gitInfo } from './bench/git-info';
 import { cpuCount, machineCpuMs, processCpuMs } from './bench/procstat';
 import { MAX_ORDERS_PER_MERCHANT, merchantId, mix, orderCounts, percentileOf, rng, widthOf, type DatasetSpec } from './scale/dataset';
 import type { LoadJob, LoadResult, VerifyJob, VerifyResult } from './scale/loader';
@@ -680,16 +681,6 @@ async function servePhase(counts: Uint32Array, canDrop: boolean) {
 
 // ------------------------------------------------------------------ report
 
-function gitInfo(): { commit: string; dirty: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
 const ms = (v: number | null | undefined, d = 0) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${v.toFixed(d)} ms`);
 const mbOf = (bytes: number | undefined) => (bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
 const range = (s: Stats, d = 0) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}-${s.max.toFixed(d)})`;
@@ -747,7 +738,7 @@ async function main(): Promise<void> {
     memGiB: os.totalmem() / 2 ** 30,
     loadAverageBefore: load0,
     loadAverageAfter: os.loadavg(),
-    git: gitInfo(),
+    git: gitInfo(ROOT),
     elapsedS: (Date.now() - started) / 1000,
     loadPhaseS: loadS,
   };

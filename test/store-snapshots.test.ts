@@ -56,6 +56,13 @@ describe('store: skipped snapshots of commands that leave the machine where it w
     l.router.command(m, { body: (mm) => mm.recordOrder({ orderId, buyerId: 'B', currency, amount }) });
   const complete = (l: Life, m: string, orderId: string) => l.router.command(m, { body: (mm) => mm.completeOrder(orderId) });
   const refund = (l: Life, m: string, orderId: string) => l.router.command(m, { body: (mm) => mm.refundOrder(orderId, 'damaged') });
+  /** M1 with `orders` open orders of 10,000, then a financing of 12,000 (two orders pooled) disbursed: settling. */
+  const settling = async (l: Life, orders: number) => {
+    for (let i = 1; i <= orders; i++) await record(l, 'M1', `O${i}`, 10_000n);
+    const f = await l.router.command('M1', { body: (m) => m.requestFinancing({ lenderId: 'L1', currency: 'USD', amount: 12_000n, requestId: 'r1' }, LENDER) });
+    await l.router.command('M1', { body: (m) => m.confirmDisbursement(f.financingId, 'L1', 'USD', f.approved, 'w1', undefined) });
+    return f;
+  };
   const live = (l: Life, m: string) => l.router.read(m, (mm: Merchant) => ({
     fingerprint: fingerprint(mm),
     seq: mm.seq,
@@ -120,9 +127,7 @@ describe('store: skipped snapshots of commands that leave the machine where it w
 
   it('should reload a merchant whose last commands skipped the snapshot with identical state, orders, open totals, pool and history', async () => {
     let l = await start();
-    for (let i = 1; i <= 6; i++) await record(l, 'M1', `O${i}`, 10_000n);
-    const f = await l.router.command('M1', { body: (m) => m.requestFinancing({ lenderId: 'L1', currency: 'USD', amount: 12_000n, requestId: 'r1' }, LENDER) });
-    await l.router.command('M1', { body: (m) => m.confirmDisbursement(f.financingId, 'L1', 'USD', f.approved, 'w1', undefined) });
+    await settling(l, 6);
     const pooled = (await live(l, 'M1')).pool;
     expect(pooled).to.have.length(2);
     const financedAt = (await live(l, 'M1')).seq; // notified -> settling: snapshot written
@@ -183,9 +188,7 @@ describe('store: skipped snapshots of commands that leave the machine where it w
 
   it('should skip the snapshot and financing record through the settling self-loop and write both when the financing ends', async () => {
     let l = await start();
-    for (let i = 1; i <= 8; i++) await record(l, 'M1', `O${i}`, 10_000n);
-    const f = await l.router.command('M1', { body: (m) => m.requestFinancing({ lenderId: 'L1', currency: 'USD', amount: 12_000n, requestId: 'r1' }, LENDER) });
-    await l.router.command('M1', { body: (m) => m.confirmDisbursement(f.financingId, 'L1', 'USD', f.approved, 'w1', undefined) });
+    const f = await settling(l, 8);
     const settledAt = (await live(l, 'M1')).seq;
     const storedFinancing = async () => {
       const fin = await l.store.getFinancing('M1', f.financingId);
