@@ -37,7 +37,8 @@ function merchantHuman(dir: string, d: MerchantDump, violations: string[]): stri
   const out: string[] = [];
   const s = d.snapshot!;
   const financings = currentFinancings(s, d.events, d.financings);
-  const f = s.machine.financing && financings.find((x) => x.financingId === s.machine.financing!.financingId);
+  // The active financing as a load restores it (also when its stored record is missing: a violation below).
+  const f = s.machine.financing && currentFinancings(s, d.events, [s.machine.financing])[0];
   const tail = d.events.filter((e) => e.seq > s.seq).length;
   out.push(`merchant ${d.merchantId} in ${dir}`);
   out.push(`snapshot at #${s.seq}: machine ${s.machine.value}; ${s.history.ordersRecorded} orders recorded, ${s.history.ordersCompleted} completed, ` +
