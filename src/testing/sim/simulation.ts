@@ -180,6 +180,10 @@ export class Simulation {
   private readonly runtime: RuntimeConfig;
   private readonly maxCoalesce: number;
   private readonly maxInFlight: number;
+  /** D7's repayment linger (0 in half the seeds). */
+  private readonly lingerMs: number;
+  /** drain(): the clock was moved past the linger since the last activity. */
+  private lingered = false;
   private readonly stuckLender: string | null;
   private readonly steps: number;
 
@@ -229,8 +233,10 @@ export class Simulation {
     ];
     this.stuckLender = r.chance(0.3) ? r.pick(this.lenders).lenderId : null;
     this.steps = opts.steps ?? r.int(60, 140);
+    // Drawn last, like maxOrders above.
+    this.lingerMs = r.chance(0.5) ? r.int(1, 120) * 1000 : 0;
     this.log(`seed ${opts.seed}: merchants ${nMerchants}, runtime ${JSON.stringify({ ...this.runtime, domain: undefined })}, ` +
-      `maxOrders ${domain.maxOrdersPerMerchant}, coalesce ${this.maxCoalesce}, in flight per lane ${this.maxInFlight}, stuck lender ${this.stuckLender ?? 'none'}, steps ${this.steps}`);
+      `maxOrders ${domain.maxOrdersPerMerchant}, coalesce ${this.maxCoalesce}, in flight per lane ${this.maxInFlight}, linger ${this.lingerMs} ms, stuck lender ${this.stuckLender ?? 'none'}, steps ${this.steps}`);
   }
 
   // ------------------------------------------------------------------ driver
@@ -400,7 +406,9 @@ export class Simulation {
       newCode: () => String(this.codeRng.int(0, 999_999)).padStart(6, '0'),
     };
     const core = new Core(store, this.clock, this.runtime, random, silent);
-    const delivery = new Delivery(store, clients, { retryBaseMs: 0, retryMaxMs: 0, callTimeoutMs: 1000, maxCoalesce: this.maxCoalesce, maxInFlight: this.maxInFlight }, silent, () => this.clock.now());
+    const delivery = new Delivery(store, clients, {
+      retryBaseMs: 0, retryMaxMs: 0, callTimeoutMs: 1000, maxCoalesce: this.maxCoalesce, maxInFlight: this.maxInFlight, lingerMs: this.lingerMs,
+    }, silent, () => this.clock.now(), this.clock);
     core.delivery = delivery;
     const unsubscribe: (() => void)[] = [];
     for (const m of this.merchants) {
@@ -840,7 +848,14 @@ export class Simulation {
       for (const c of [...this.life.clients.pending]) if (heal(c.lane)) this.settleCall(c, 'ok');
       await this.settle();
       const waiting = this.life.clients.pending.some((c) => heal(c.lane));
-      if (this.activity === before && !waiting && this.life.store.pendingGroups === 0) return;
+      if (this.activity === before && !waiting && this.life.store.pendingGroups === 0) {
+        // Lingering repayments (D7) go once their linger is over: let it pass, then go on draining.
+        if (this.lingerMs === 0 || this.lingered) return;
+        this.lingered = true;
+        this.clock.advance(this.lingerMs);
+        continue;
+      }
+      this.lingered = false;
     }
     this.violation('delivery did not drain within 2000 rounds');
   }
