@@ -202,10 +202,12 @@ async function setUp(): Promise<Env> {
 }
 
 async function stopOwnServer(env: Env): Promise<void> {
-  if (!env.server) return;
-  stopping = true;
-  await stopChild(env.server);
-  env.server = undefined;
+  if (env.server) {
+    stopping = true;
+    await stopChild(env.server);
+    env.server = undefined;
+  }
+  // Also when the server never started (a bad --node-options, say): no empty dir left behind.
   if (!cfg.keepData && env.dataDir) fs.rmSync(env.dataDir, { recursive: true, force: true });
 }
 
