@@ -67,7 +67,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   metrics: '',
   shards: 16,
-  maxActiveMerchants: 5_000,
+  maxActiveMerchants: 10_000,
   maxOrdersInMemory: 1_000_000,
   passivateAfterMs: 5 * 60_000,
   maxMailbox: 1_000,
@@ -94,7 +94,7 @@ export const DEFAULTS: Config = {
   repaymentLingerMs: 450,
   runtimeThread: true,
   runtimeHeapMb: 1024,
-  leveldbMaxOpenFiles: 128,
+  leveldbMaxOpenFiles: 96,
 };
 
 /** "250ms", "30s", "10m", "24h" or plain milliseconds. */

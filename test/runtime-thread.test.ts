@@ -210,9 +210,9 @@ describe('--runtime-thread', () => {
     }
   });
 
-  it('should bound memory by default: runtime heap 1 GB, 5,000 merchants and 1,000,000 orders in memory, 128 LevelDB files open; each settable', () => {
+  it('should bound memory by default: runtime heap 1 GB, 10,000 merchants and 1,000,000 orders in memory, 96 LevelDB files open; each settable', () => {
     const c = resolveConfig([]);
-    expect([c.runtimeHeapMb, c.maxActiveMerchants, c.maxOrdersInMemory, c.leveldbMaxOpenFiles]).to.deep.equal([1024, 5_000, 1_000_000, 128]);
+    expect([c.runtimeHeapMb, c.maxActiveMerchants, c.maxOrdersInMemory, c.leveldbMaxOpenFiles]).to.deep.equal([1024, 10_000, 1_000_000, 96]);
     const d = resolveConfig(['--runtime-heap-mb', '0', '--leveldb-max-open-files', '500', '--max-orders-in-memory', '7']);
     expect([d.runtimeHeapMb, d.leveldbMaxOpenFiles, d.maxOrdersInMemory]).to.deep.equal([0, 500, 7]);
   });
