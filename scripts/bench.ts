@@ -559,7 +559,7 @@ async function main(): Promise<void> {
   log(`${quick ? 'quick' : 'full'} mode: ${cfg.reps} repetition(s), ${cfg.warmupMs / 1000} s warm-up + ${cfg.durationMs / 1000} s per scenario; `
     + `${cfg.workers} generator processes (${cfg.engine}) x ${cfg.conns} connections x ${cfg.streams} streams; ${CPUS} CPUs, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   const disk = await measureDisk(quick ? 1000 : 5000);
-  log(`disk floor: ${disk.batches} synced batches of ${disk.putsPerBatch} puts, p50 ${disk.latency.p50Ms} ms, p99 ${disk.latency.p99Ms} ms, max ${disk.latency.maxMs} ms`);
+  log(diskLine(disk));
   const env = await setUp();
   log(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s: server ${env.target} (pid ${env.serverPid}), lender gateway ${env.gatewayTarget}, data ${env.dataDir || '(external)'}`);
   const results: ScenarioResult[] = [];

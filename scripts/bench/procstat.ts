@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { RUNTIME_THREAD_NAME } from '../../src/runtime/thread-protocol';
 
 let ticks = 100;
 try {
@@ -14,22 +15,22 @@ try {
   /* keep the usual 100 */
 }
 
+/** utime + stime in ms from a /proc stat file (a process's or one thread's); throws if it cannot be read. */
+function statCpuMs(file: string): number {
+  const stat = fs.readFileSync(file, 'utf8');
+  // The command name (field 2) may hold spaces: fields resume after ")".
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / ticks;
+}
+
 /** CPU time used by a process so far, in ms (NaN if it cannot be read). */
 export function processCpuMs(pid: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces: fields resume after ")".
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(rest[11]);
-    const stime = Number(rest[12]);
-    return ((utime + stime) * 1000) / ticks;
+    return statCpuMs(`/proc/${pid}/stat`);
   } catch {
     return NaN;
   }
 }
-
-/** The name the runtime thread gives itself (src/runtime/runtime-worker.ts). */
-export const RUNTIME_THREAD_NAME = 'orderpool-rt';
 
 export interface ThreadCpu {
   /** The main thread (gRPC). */
@@ -48,9 +49,7 @@ export function threadCpuMs(pid: number): ThreadCpu {
       let ms: number;
       let name: string;
       try {
-        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        ms = ((Number(rest[11]) + Number(rest[12])) * 1000) / ticks;
+        ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
         name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       } catch {
         continue; // the thread ended meanwhile

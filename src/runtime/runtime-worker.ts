@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger';
 import { orderCommands, type OrderCommandKind } from '../api/order-commands';
 import { schemas } from '../api/validate';
 import { startRuntime, type LocalRuntime } from './local-runtime';
-import { errorToWire, exactBytes, Outbox, REMOTE_OPS, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
+import { errorToWire, exactBytes, Outbox, REMOTE_OPS, RUNTIME_THREAD_NAME, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
 
 interface WorkerInput {
   config: Config;
@@ -22,7 +22,7 @@ interface WorkerInput {
 
 // Named for `top -H` and the bench's per-thread CPU (scripts/bench/procstat.ts); Linux only.
 try {
-  writeFileSync('/proc/thread-self/comm', 'orderpool-rt');
+  writeFileSync('/proc/thread-self/comm', RUNTIME_THREAD_NAME);
 } catch {
   /* not Linux, or not allowed: the name is only a convenience */
 }

@@ -14,6 +14,9 @@ import type { DeliveryStats } from '../gateways/delivery';
 import type { Lender, MerchantEvent } from '../domain/types';
 import type { Backend } from './backend';
 
+/** The runtime thread's OS thread name (runtime-worker.ts sets it; the bench's per-thread CPU finds it by it). */
+export const RUNTIME_THREAD_NAME = 'orderpool-rt';
+
 /** Backend calls that cross to the runtime thread (the rest are answered in the gRPC thread). */
 export const REMOTE_OPS = [
   'recordOrder', 'completeOrder', 'refundOrder',
