@@ -44,22 +44,24 @@ type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: stri
 type Batch = ChainedBatch<ClassicLevel<string, string>, string, string>;
 
 /**
- * Adds the groups' operations to a chained batch; returns how many. A chained
- * batch, not db.batch(array): abstract-level's array batch copies and
- * re-validates every operation object and the binding then reads each one's
- * properties, ~5x the main-thread CPU per operation of chained put()/del()
- * at 64-256 operations per batch (Buffers instead of strings cost more).
+ * Adds operations to a chained batch. A chained batch, not db.batch(array):
+ * abstract-level's array batch copies and re-validates every operation object
+ * and the binding then reads each one's properties, ~5x the CPU per operation
+ * of chained put()/del() at 64-256 operations per batch (Buffers instead of
+ * strings cost more).
  */
-function fill(batch: Batch, groups: readonly { ops: Op[] }[]): number {
-  let n = 0;
-  for (const g of groups) {
-    for (const op of g.ops) {
-      if (op.type === 'put') batch.put(op.key, op.value);
-      else batch.del(op.key);
-    }
-    n += g.ops.length;
+function fill(batch: Batch, ops: readonly Op[]): void {
+  for (const op of ops) {
+    if (op.type === 'put') batch.put(op.key, op.value);
+    else batch.del(op.key);
   }
-  return n;
+}
+
+/** The batch that the next synced write will write, and whom it answers. */
+interface OpenBatch {
+  batch: Batch;
+  ops: number;
+  waiters: { count: number; resolve: () => void; reject: (e: unknown) => void }[];
 }
 
 export interface LevelStoreOptions {
@@ -80,7 +82,7 @@ const RANGE_CHUNK = 64;
 
 export class LevelStore implements Store {
   private outboxSeq = 0;
-  private queue: { ops: Op[]; count: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private next: OpenBatch | undefined;
   private writing = false;
 
   private constructor(private readonly db: ClassicLevel<string, string>, private readonly opts: LevelStoreOptions) {}
@@ -125,31 +127,46 @@ export class LevelStore implements Store {
     return keys;
   }
 
+  /**
+   * Adds a commit's operations to the batch that the next synced write will
+   * write, at once: the native batch copies the encoded strings, so they die
+   * young instead of waiting in a queue through the write in flight (they
+   * outlived scavenges and were promoted, most of the runtime's GC work).
+   * A commit whose operations could not all be added fails with every commit
+   * of its batch, which is then never written: no batch holds part of one.
+   */
   private enqueue(ops: Op[], count: number): Promise<void> {
+    const open = (this.next ??= { batch: this.db.batch(), ops: 0, waiters: [] });
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ops, count, resolve, reject });
+      open.waiters.push({ count, resolve, reject });
+      try {
+        fill(open.batch, ops);
+        open.ops += ops.length;
+      } catch (e) {
+        if (this.next === open) this.next = undefined;
+        void open.batch.close().catch(() => {});
+        for (const w of open.waiters) w.reject(e);
+        return;
+      }
       if (!this.writing) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
+    while (this.next) {
+      const group = this.next;
+      this.next = undefined;
       const t0 = performance.now();
-      let batch: Batch | undefined;
       try {
         const injected = this.opts.failWrites?.();
         if (injected) throw injected;
-        batch = this.db.batch();
-        const n = fill(batch, group);
-        await batch.write({ sync: true });
-        this.opts.onBatch?.(group.reduce((c, g) => c + g.count, 0), n, performance.now() - t0);
-        for (const g of group) g.resolve();
+        await group.batch.write({ sync: true });
+        this.opts.onBatch?.(group.waiters.reduce((c, w) => c + w.count, 0), group.ops, performance.now() - t0);
+        for (const w of group.waiters) w.resolve();
       } catch (e) {
-        await batch?.close().catch(() => {});
-        for (const g of group) g.reject(e);
+        await group.batch.close().catch(() => {});
+        for (const w of group.waiters) w.reject(e);
       }
     }
     this.writing = false;
@@ -263,7 +280,7 @@ export class LevelStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.writing || this.next) await new Promise((r) => setTimeout(r, 5));
     await this.db.close();
   }
 }
