@@ -15,6 +15,8 @@ import { main } from '../src/cli/main';
 import { startServer, type LocalServer } from '../src/server';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
 import { startHarness, type Harness } from './harness';
+import { decode, encodeRecord, RECORDS } from '../src/store/codec';
+import type { Financing } from '../src/domain/types';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'orderpool.js');
@@ -479,9 +481,9 @@ describe('orderpool CLI', function () {
       await db.open();
       await db.del(`e\x00M1\x00${'3'.padStart(12, '0')}`); // a hole in the journal
       const key = (await db.keys({ gte: 'f\x00M1\x00', lt: 'f\x00M1\x01' }).all())[0]!;
-      const f = JSON.parse((await db.get(key))!);
-      f.repaid = { $n: '1' }; // repaid no longer what the completed orders routed
-      await db.put(key, JSON.stringify(f));
+      const f = decode<Financing>((await db.get(key))!);
+      f.repaid = 1n; // repaid no longer what the completed orders routed
+      await db.put(key, encodeRecord(RECORDS.financing, f));
       await db.close();
       const r = await run(['inspect', '--data-dir', copy]);
       expect(r.code).to.equal(1);

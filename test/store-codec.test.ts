@@ -5,9 +5,10 @@
  * decode reads what the original reviver read.
  */
 import { expect } from 'chai';
-import { decode, encode } from '../src/store/codec';
+import { decode, encode, encodeRecord, RECORDS, type Shape } from '../src/store/codec';
 import { DEFAULT_DOMAIN_CONFIG, Merchant, type Env } from '../src/domain/merchant';
-import type { Lender } from '../src/domain/types';
+import type { Effect, Financing, Lender, MerchantEvent, Order } from '../src/domain/types';
+import type { MerchantSnapshot } from '../src/domain/merchant';
 
 /** The codec as it was: the on-disk format's reference. */
 const reference = {
@@ -21,8 +22,21 @@ const reference = {
   }) as T,
 };
 
+interface Written {
+  snapshots: MerchantSnapshot[];
+  events: MerchantEvent[];
+  orders: Order[];
+  financings: Financing[];
+  effects: Effect[];
+}
+
 /** Records as the store writes them: snapshots, events, orders, financings, outbox rows. */
 function records(): unknown[] {
+  const w = written();
+  return [w.lender, ...w.all];
+}
+
+function written(): Written & { lender: Lender; all: unknown[] } {
   const lender: Lender = {
     lenderId: 'L1', gatewayTarget: '127.0.0.1:1', advanceRateBps: 8000, repaymentShareBps: 5000, feeBps: 200,
     verificationThreshold: { currency: 'USD', amount: 1n }, minCompletedOrders: 0, maxRefundRateBps: 2500, verificationTtlMs: 0,
@@ -30,9 +44,16 @@ function records(): unknown[] {
   };
   const env: Env = { now: Date.UTC(2026, 0, 1), config: DEFAULT_DOMAIN_CONFIG, newFinancingId: () => 'fin-1', newCode: () => '123456' };
   const m = new Merchant('M"1\\é');
-  const out: unknown[] = [lender];
-  const keep = (tx: { events: unknown[]; dirtyOrders: Map<string, unknown>; financings: Map<string, unknown>; effects: unknown[] }) => {
-    out.push(m.snapshot(), ...tx.events, ...tx.dirtyOrders.values(), ...tx.financings.values(), ...tx.effects);
+  const out: unknown[] = [];
+  const w: Written = { snapshots: [], events: [], orders: [], financings: [], effects: [] };
+  const keep = (tx: { events: MerchantEvent[]; dirtyOrders: Map<string, Order>; financings: Map<string, Financing>; effects: Effect[] }) => {
+    const snap = m.snapshot();
+    out.push(snap, ...tx.events, ...tx.dirtyOrders.values(), ...tx.financings.values(), ...tx.effects);
+    w.snapshots.push(snap);
+    w.events.push(...tx.events);
+    w.orders.push(...tx.dirtyOrders.values());
+    w.financings.push(...tx.financings.values());
+    w.effects.push(...tx.effects);
   };
   for (let i = 0; i < 6; i++) {
     keep(m.run(env, (mm) => mm.recordOrder({ orderId: `O${i}\u2028\ud83d\ude00`, buyerId: 'B\n\t', currency: 'USD', amount: 10_000n + BigInt(i) })).tx);
@@ -43,7 +64,7 @@ function records(): unknown[] {
   keep(m.run(env, (mm) => mm.completeOrder([...mm.pool][0]!)).tx);
   keep(m.run(env, (mm) => mm.refundOrder([...mm.pool][0]!, 'damaged')).tx);
   out.push({ lenderId: 'L1', currency: 'USD', amount: 5n, financingId: 'fin-1', error: { status: 'FAILED_PRECONDITION', reason: 'NOT_ELIGIBLE', message: 'm', metadata: { financing_id: 'fin-1' } } });
-  return out;
+  return { ...w, lender, all: out };
 }
 
 const edgeCases: unknown[] = [
@@ -87,5 +108,57 @@ describe('store codec', () => {
     expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).to.equal(7n);
     expect(Object.getPrototypeOf(v.a)).to.equal(Object.prototype);
     expect(encode(v)).to.equal('{"__proto__":{"$n":"7"},"a":{"__proto__":{"x":1}}}');
+  });
+
+  describe('positional records', () => {
+    const kinds = (w: Written): [Shape, object[]][] => [
+      [RECORDS.snapshot, w.snapshots], [RECORDS.event, w.events], [RECORDS.order, w.orders], [RECORDS.financing, w.financings], [RECORDS.effect, w.effects],
+    ];
+
+    it('should decode every record to what the JSON form decodes to', () => {
+      const w = written();
+      for (const [sh, list] of kinds(w)) {
+        expect(list, sh.tag).to.not.be.empty;
+        for (const v of list) {
+          const text = encodeRecord(sh, v);
+          expect(text.startsWith(`["${sh.tag}",`), text).to.equal(true);
+          expect(decode(text)).to.deep.equal(decode(encode(v)));
+        }
+      }
+    });
+
+    it('should write at most half the bytes of the JSON form for every record', () => {
+      const w = written();
+      const size = (f: (v: object) => string, list: object[]) => list.reduce((n, v) => n + Buffer.byteLength(f(v)), 0);
+      for (const [sh, list] of kinds(w)) {
+        expect(size((v) => encodeRecord(sh, v), list), sh.tag).to.be.at.most(size(encode, list) / 2);
+      }
+    });
+
+    it('should keep absent optional fields absent, a null financing null, and a sealed outbox row sealed', () => {
+      const w = written();
+      const recorded = w.events.find((e) => e.type === 'ORDER_RECORDED')!;
+      expect(recorded.financing).to.equal(undefined);
+      const back = decode<MerchantEvent>(encodeRecord(RECORDS.event, recorded));
+      expect(Object.keys(back)).to.not.include('financing');
+      expect(back).to.deep.equal(recorded);
+      const idle = w.snapshots[0]!;
+      expect(idle.machine.financing).to.equal(null);
+      expect(decode<MerchantSnapshot>(encodeRecord(RECORDS.snapshot, idle)).machine.financing).to.equal(null);
+      const sealed = { ...w.effects.find((e) => e.method === 'ReceiveRepayment')!, sealed: true, amount: 12345678901234567890123n };
+      expect(decode(encodeRecord(RECORDS.effect, sealed))).to.deep.equal(sealed);
+    });
+
+    it('should refuse to write a record with a property its shape does not name, instead of losing it', () => {
+      const o = { ...written().orders[0]!, note: 'not in the shape' };
+      expect(() => encodeRecord(RECORDS.order, o)).to.throw(/\$o1 record has a property its shape does not name/);
+      const ev = { ...written().events[0]!, order: o };
+      expect(() => encodeRecord(RECORDS.event, ev)).to.throw(/\$o1/);
+    });
+
+    it('should refuse a positional record whose field count does not match its tag', () => {
+      expect(() => decode('["$o1","M1","O1"]')).to.throw(/does not have the fields of \$o1/);
+      expect(decode('["$unknown",1]')).to.deep.equal(['$unknown', 1]); // not a record: plain JSON
+    });
   });
 });

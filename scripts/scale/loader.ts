@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import pino from 'pino';
 import { DEFAULT_DOMAIN_CONFIG, Merchant, systemRandom, type Env } from '../../src/domain/merchant';
-import { encode } from '../../src/store/codec';
+import { encodeRecord, RECORDS } from '../../src/store/codec';
 import { LevelStore } from '../../src/store/level-store';
 import { Core } from '../../src/runtime/core';
 import type { Clock, TimerHandle } from '../../src/runtime/clock';
@@ -90,9 +90,9 @@ export function merchantPuts(spec: DatasetSpec, i: number, count: number, width:
   }
   if (m.deadline() !== 0) throw new Error(`${mid} has a deadline after RecordOrders`);
   const t1 = timing ? performance.now() : 0;
-  out.push([snapKey(mid), encode(m.snapshot())]);
-  for (const e of events) out.push([eventKey(mid, e.seq), encode(e)]);
-  for (const o of orders) out.push([orderKey(mid, o.orderId), encode(o)]);
+  out.push([snapKey(mid), encodeRecord(RECORDS.snapshot, m.snapshot())]);
+  for (const e of events) out.push([eventKey(mid, e.seq), encodeRecord(RECORDS.event, e)]);
+  for (const o of orders) out.push([orderKey(mid, o.orderId), encodeRecord(RECORDS.order, o)]);
   if (timing) {
     const t2 = performance.now();
     timing.domain += t1 - t0;
@@ -277,7 +277,7 @@ async function verify(job: VerifyJob): Promise<VerifyResult> {
         const loaded = (await reopened.loadMerchant(k.slice(2)))!;
         const m = Merchant.restore(loaded.snapshot, loaded.orders);
         for (const ev of loaded.tail) m.apply(ev);
-        const got = encode(m.snapshot());
+        const got = encodeRecord(RECORDS.snapshot, m.snapshot());
         if (got !== expected.get(k)) throw new Error(`merchant differs at ${show(k)}:\n server ${show(got)}\n loader ${show(expected.get(k)!)}`);
       }
     } finally {

@@ -17,7 +17,7 @@
  * batch that holds its commit is on disk.
  */
 import { ClassicLevel, type ChainedBatch } from 'classic-level';
-import { decode, encode } from './codec';
+import { decode, encode, encodeRecord, RECORDS } from './codec';
 import { copyInto, type CopyResult, type Target } from './backup';
 import type { MerchantSnapshot } from '../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
@@ -102,11 +102,11 @@ export class LevelStore implements Store {
 
   private opsOf(c: MerchantCommit, ops: Op[]): void {
     const m = c.merchantId;
-    if (!c.skipSnapshot) ops.push({ type: 'put', key: k.snap(m), value: encode(c.snapshot) });
-    for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encode(e) });
-    for (const o of c.orders) ops.push({ type: 'put', key: k.order(m, o.orderId), value: encode(o) });
-    for (const f of c.financings) ops.push({ type: 'put', key: k.financing(m, f.financingId), value: encode(f) });
-    for (const e of c.effects) ops.push({ type: 'put', key: k.outbox(++this.outboxSeq), value: encode(e) });
+    if (!c.skipSnapshot) ops.push({ type: 'put', key: k.snap(m), value: encodeRecord(RECORDS.snapshot, c.snapshot) });
+    for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encodeRecord(RECORDS.event, e) });
+    for (const o of c.orders) ops.push({ type: 'put', key: k.order(m, o.orderId), value: encodeRecord(RECORDS.order, o) });
+    for (const f of c.financings) ops.push({ type: 'put', key: k.financing(m, f.financingId), value: encodeRecord(RECORDS.financing, f) });
+    for (const e of c.effects) ops.push({ type: 'put', key: k.outbox(++this.outboxSeq), value: encodeRecord(RECORDS.effect, e) });
     if (c.request) ops.push({ type: 'put', key: k.request(m, c.request.requestId), value: encode(c.request.record) });
     if (c.timer && c.timer.before !== c.timer.after) {
       if (c.timer.before) ops.push({ type: 'del', key: k.timer(c.timer.before, m) });
@@ -258,7 +258,7 @@ export class LevelStore implements Store {
 
   async replaceOutbox(remove: string[], row: OutboxRow): Promise<void> {
     const ops: Op[] = remove.filter((key) => key !== row.key).map((key) => ({ type: 'del' as const, key }));
-    ops.push({ type: 'put', key: row.key, value: encode(row.effect) });
+    ops.push({ type: 'put', key: row.key, value: encodeRecord(RECORDS.effect, row.effect) });
     await this.enqueue(ops, 0);
   }
 

@@ -20,7 +20,7 @@
  * Values are stored encoded (src/store/codec.ts) so no object is shared between
  * the runtime's memory and "the disk".
  */
-import { decode, encode } from '../../store/codec';
+import { decode, encode, encodeRecord, RECORDS } from '../../store/codec';
 import type { MerchantSnapshot } from '../../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../../domain/types';
 import type { LoadedMerchant, MerchantCommit, OutboxRow, RequestRecord, Store, TimerRow } from '../../store/store';
@@ -296,14 +296,14 @@ export class MemoryStore implements Store {
 
   private opsOf(c: MerchantCommit, ops: Op[], keys: string[]): void {
     const m = c.merchantId;
-    if (!c.skipSnapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encode(c.snapshot) });
-    for (const e of c.events) ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encode(e) });
-    for (const o of c.orders) ops.push({ type: 'put', group: g.orders(m), sub: o.orderId, value: encode(o) });
-    for (const f of c.financings) ops.push({ type: 'put', group: g.financings(m), sub: f.financingId, value: encode(f) });
+    if (!c.skipSnapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encodeRecord(RECORDS.snapshot, c.snapshot) });
+    for (const e of c.events) ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encodeRecord(RECORDS.event, e) });
+    for (const o of c.orders) ops.push({ type: 'put', group: g.orders(m), sub: o.orderId, value: encodeRecord(RECORDS.order, o) });
+    for (const f of c.financings) ops.push({ type: 'put', group: g.financings(m), sub: f.financingId, value: encodeRecord(RECORDS.financing, f) });
     for (const e of c.effects) {
       const key = outboxKey(++this.outboxSeq);
       keys.push(key);
-      ops.push({ type: 'put', group: g.outbox, sub: outboxSub(key), value: encode(e) });
+      ops.push({ type: 'put', group: g.outbox, sub: outboxSub(key), value: encodeRecord(RECORDS.effect, e) });
     }
     if (c.request) ops.push({ type: 'put', group: g.requests(m), sub: c.request.requestId, value: encode(c.request.record) });
     if (c.timer && c.timer.before !== c.timer.after) {
@@ -370,7 +370,7 @@ export class MemoryStore implements Store {
 
   replaceOutbox(remove: string[], row: OutboxRow): Promise<void> {
     const ops: Op[] = remove.filter((key) => key !== row.key).map((key) => ({ type: 'del' as const, group: g.outbox, sub: outboxSub(key) }));
-    ops.push({ type: 'put', group: g.outbox, sub: outboxSub(row.key), value: encode(row.effect) });
+    ops.push({ type: 'put', group: g.outbox, sub: outboxSub(row.key), value: encodeRecord(RECORDS.effect, row.effect) });
     return this.enqueue(ops);
   }
 

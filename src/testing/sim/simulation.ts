@@ -37,7 +37,7 @@ import { Delivery } from '../../gateways/delivery';
 import { ManualClock } from '../../runtime/clock';
 import { Core } from '../../runtime/core';
 import type { RuntimeConfig } from '../../runtime/router';
-import { encode } from '../../store/codec';
+import { encode, encodeRecord, RECORDS } from '../../store/codec';
 import { currentFinancings } from '../../store/check';
 import { DurableState, MemoryStore } from './memory-store';
 import { Prng } from './prng';
@@ -667,7 +667,7 @@ export class Simulation {
       const want = (this.lastPublished.get(m) ?? 0) + 1;
       if (ev.seq !== want) this.violation(`${m}: watcher got event ${ev.seq} after ${want - 1} (gap or repeat)`);
       this.lastPublished.set(m, ev.seq);
-      const text = encode(ev);
+      const text = encodeRecord(RECORDS.event, ev);
       const prior = seen.get(ev.seq);
       if (prior !== undefined && prior !== text) this.violation(`${m}: event ${ev.seq} published twice with different contents`);
       seen.set(ev.seq, text);
@@ -746,7 +746,7 @@ export class Simulation {
       const byOrders = repaidByOrders.get(f.financingId) ?? 0n;
       if (byOrders !== current.repaid) v.push(`${m}: I3 financing ${f.financingId} repaid ${current.repaid} but its completed orders routed ${byOrders}`);
     }
-    if (active && this.disk.financingRaw(m, active.financingId) !== encode(active)) v.push(`${m}: snapshot's active financing differs from its record`);
+    if (active && this.disk.financingRaw(m, active.financingId) !== encodeRecord(RECORDS.financing, active)) v.push(`${m}: snapshot's active financing differs from its record`);
     return v;
   }
 
