@@ -249,11 +249,12 @@ export class LevelStore implements Store {
 
   async deleteOutbox(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    // Not synced on purpose: losing a delete only re-sends an effect under
-    // its same idempotency key, which the lender deduplicates.
-    const batch = this.db.batch();
-    for (const key of keys) batch.del(key);
-    await batch.write({});
+    // Not waited for: the deletes ride in the next synced batch (no write of
+    // their own, ~0.2-0.6 ms of the runtime thread each on a busy 2-core
+    // machine), and the caller goes on at once. Losing a delete, to a crash
+    // or a failed batch, only re-sends an effect under its same idempotency
+    // key, which the lender deduplicates.
+    this.enqueue(keys.map((key) => ({ type: 'del' as const, key })), 0).catch(() => {});
   }
 
   async replaceOutbox(remove: string[], row: OutboxRow): Promise<void> {

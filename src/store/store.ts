@@ -74,7 +74,7 @@ export interface Store {
   listLenders(): Promise<Lender[]>;
   /** Up to `limit` outbox rows with keys after `afterKey` ('' = from the start), in key order. */
   scanOutboxAfter(afterKey: string, limit: number): Promise<OutboxRow[]>;
-  /** Removes delivered rows. */
+  /** Removes delivered rows; need not wait for the write (a lost delete re-sends under the same idempotency key). */
   deleteOutbox(keys: string[]): Promise<void>;
   /** Replaces rows by one coalesced row, atomically, before it is first sent. */
   replaceOutbox(remove: string[], row: OutboxRow): Promise<void>;
