@@ -193,20 +193,17 @@ export const RECORDS = { order: ORDER, financing: FINANCING, event: EVENT, effec
  * shape version).
  */
 function encodeShape(sh: Shape, o: Record<string, unknown>): string {
-  let known = 0;
-  for (const f of sh.fields) if (hasOwn.call(o, f.name)) known++;
-  let own = 0;
-  for (const key in o) if (hasOwn.call(o, key)) own++;
-  if (own !== known) throw new Error(`codec: a ${sh.tag} record has a property its shape does not name`);
   let s = '["' + sh.tag + '"';
+  let present = 0;
   for (const f of sh.fields) {
     const x = o[f.name];
-    s += ',';
-    if (x === undefined || x === null) s += 'null';
-    else if (f.kind === 'big') s += '"' + (x as bigint) + '"';
-    else if (typeof f.kind === 'object') s += encodeShape(f.kind, x as Record<string, unknown>);
-    else s += serialize(x);
+    if (x !== undefined || hasOwn.call(o, f.name)) present++;
+    if (x === undefined || x === null) s += ',null';
+    else if (f.kind === 'big') s += ',"' + (x as bigint) + '"';
+    else if (typeof f.kind === 'object') s += ',' + encodeShape(f.kind, x as Record<string, unknown>);
+    else s += ',' + serialize(x);
   }
+  if (Object.keys(o).length !== present) throw new Error(`codec: a ${sh.tag} record has a property its shape does not name`);
   return s + ']';
 }
 
