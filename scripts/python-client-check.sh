@@ -43,7 +43,7 @@ sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 printf '{"principals": [{"name": "python-client", "token_sha256": "%s", "roles": ["admin", "platform", "merchant:%s", "lender:%s"]}]}\n' \
   "$sha" "$merchant" "$lender" > "$tmp/auth.json"
 
-node --import tsx src/main.ts --listen "127.0.0.1:$port" --data-dir "$tmp/data" \
+node --require tsx/cjs src/main.ts --listen "127.0.0.1:$port" --data-dir "$tmp/data" \
   --notifier "127.0.0.1:$gw_port" --auth-file "$tmp/auth.json" --log-level warn > "$tmp/server.log" 2>&1 &
 server_pid=$!
 # Wait for the port (fail fast if the server died).

@@ -7,7 +7,7 @@
  *    checked byte for byte against the server's own RecordOrder path on a
  *    sample first). Resumable; a complete data dir is reused with --keep.
  * 2. Measure: start-up to SERVING (grpc.health.v1 Health/Check) of
- *    `node --import tsx src/main.ts` on the loaded data dir against an empty
+ *    `node --require tsx/cjs src/main.ts` on the loaded data dir against an empty
  *    one, in the same run, with Node + tsx + module loading measured apart;
  *    then, on one server, the cold activation latency of a merchant (first
  *    GetMerchant) against a warm one (second call), a random GetMerchant /
@@ -338,7 +338,7 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
   const logFile = path.join(OUT_DIR, 'scale-server.log');
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dir}\n`);
-  const args = [...execArgv, '--import', 'tsx', 'src/main.ts', '--listen', target, '--data-dir', dir,
+  const args = [...execArgv, '--require', 'tsx/cjs', 'src/main.ts', '--listen', target, '--data-dir', dir,
     ...(cfg.maxActive === undefined ? [] : ['--max-active-merchants', String(cfg.maxActive)]), '--log-level', 'warn', ...extra];
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out] });
@@ -372,10 +372,10 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
   return { proc, target, tcpMs, servingMs, rssMb: memOf(proc.pid!).rss };
 }
 
-/** spawn → the child prints a line (after running `code` under node --import tsx), ms. */
+/** spawn → the child prints a line (after running `code` under node --require tsx/cjs, as npm start runs), ms. */
 async function timeNode(code: string): Promise<number> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const ms = await new Promise<number>((resolve, reject) => {
     proc.stdout!.once('data', () => resolve(performance.now() - t0));
     proc.once('exit', (c) => reject(new Error(`node -e exited with ${c} before answering`)));
@@ -417,7 +417,7 @@ function stats(values: number[]): Stats {
 
 async function startupPhase(emptyDir: string, canDrop: boolean) {
   // Warm tsx's transform cache and the OS cache of node_modules first (not measured).
-  await timeNode(`import('./src/server.ts').then(() => process.stdout.write('ready\\n'))`);
+  await timeNode(`require('./src/server.ts'); process.stdout.write('ready\\n')`);
   const bare: number[] = [];
   const modules: number[] = [];
   const cases: Record<'empty' | 'loaded' | 'loadedCold', { tcp: number[]; serving: number[]; rss: number[] }> = {
@@ -426,7 +426,7 @@ async function startupPhase(emptyDir: string, canDrop: boolean) {
   const order: (keyof typeof cases)[] = canDrop ? ['empty', 'loaded', 'loadedCold'] : ['empty', 'loaded'];
   for (let rep = 0; rep < cfg.startupReps; rep++) {
     bare.push(await timeNode(`process.stdout.write('ready\\n')`));
-    modules.push(await timeNode(`import('./src/server.ts').then(() => process.stdout.write('ready\\n'))`));
+    modules.push(await timeNode(`require('./src/server.ts'); process.stdout.write('ready\\n')`));
     for (const c of order) {
       if (c === 'loadedCold') dropPageCache(dbDir);
       const s = await startServer(c === 'empty' ? emptyDir : dbDir);

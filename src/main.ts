@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const onFatal = () => process.exit(1);
   const runtime = config.runtimeThread ? RuntimeThread.start(config, logger, { onFatal }) : undefined;
   runtime?.catch(() => undefined); // awaited (and reported) by startService
-  const { startService } = await import('./server');
+  // require, not import(): under `node --require tsx/cjs` (npm start) an
+  // import() goes to Node's ESM loader, which cannot find a .ts module.
+  const { startService } = require('./server') as typeof import('./server');
   const server = await startService({ ...config, logger, onFatal, runtime });
   let signals = 0;
   const onSignal = (sig: string) => {

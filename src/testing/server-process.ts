@@ -1,5 +1,5 @@
 /**
- * The real server as a child process (`node --import tsx src/main.ts`), for
+ * The real server as a child process (`node --require tsx/cjs src/main.ts`), for
  * kill -9 tests and scripts/crash-test.ts: start it on a fresh loopback port
  * over a data dir, wait until it answers, and keep its last output for error
  * messages.
@@ -66,7 +66,7 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 
 /**
  * The environment `npm start` gives the server (package.json, which runs
- * `node --import tsx src/main.ts` as these scripts do): glibc keeps two malloc
+ * `node --require tsx/cjs src/main.ts` as these scripts do): glibc keeps two malloc
  * arenas instead of eight per core, which LevelDB's reads on libuv's threads
  * would otherwise fill.
  */
@@ -86,7 +86,7 @@ export interface StartOptions {
 export async function startServerProcess(opts: StartOptions): Promise<ServerProcess> {
   const port = await freePort(opts.usedPorts);
   const target = `127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--listen', target, '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts', '--listen', target, '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
     cwd: ROOT,
     env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
