@@ -12,7 +12,7 @@ import type { MerchantEvent, Order } from '../domain/types';
 import type { Backend } from '../runtime/backend';
 import { wireEvent, wireOrder } from './convert';
 import { MalformedMessage } from './malformed';
-import { v1 } from './proto';
+import { packageDefinition } from './proto-definition';
 import { parse, type Schemas } from './validate';
 
 export type OrderCommandKind = 'record' | 'complete' | 'refund';
@@ -21,7 +21,7 @@ export type OrderCommandKind = 'record' | 'complete' | 'refund';
 export type OrderCommands = (kind: OrderCommandKind, request: Uint8Array) => Promise<Uint8Array>;
 
 const METHOD = { record: 'RecordOrder', complete: 'CompleteOrder', refund: 'RefundOrder' } as const;
-const definition = v1.OrderPoolService.service as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
+const definition = packageDefinition['orderpool.v1.OrderPoolService'] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
 
 export const RAW_METHODS: ReadonlyMap<string, OrderCommandKind> = new Map(
   (Object.keys(METHOD) as OrderCommandKind[]).map((kind) => [definition[METHOD[kind]]!.path, kind]),

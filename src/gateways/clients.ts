@@ -2,13 +2,24 @@
  * gRPC clients of the lenders' gateways and of the merchant notifier. A
  * lender's current gateway_target is looked up at send time.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Effect, Lender } from '../domain/types';
 import { money, timestamp } from '../api/convert';
-import { v1 } from '../api/proto';
 import type { LenderGatewayServiceClient } from '../generated/orderpool/v1/LenderGatewayService';
 import type { MerchantNotifierServiceClient } from '../generated/orderpool/v1/MerchantNotifierService';
+
+type Modules = { grpc: typeof grpc; v1: typeof import('../api/proto').v1 };
+let modules: Modules | undefined;
+
+/**
+ * grpc-js and the service constructors, loaded on the first call: the
+ * runtime thread runs these clients and needs nothing else of grpc-js, so it
+ * starts without loading it (~0.1 s of start-up to SERVING).
+ */
+function load(): Modules {
+  return (modules ??= { grpc: require('@grpc/grpc-js') as typeof grpc, v1: (require('../api/proto') as typeof import('../api/proto')).v1 });
+}
 
 export interface GatewayClients {
   send(effect: Effect, timeoutMs: number): Promise<void>;
@@ -34,7 +45,8 @@ export class GrpcGatewayClients implements GatewayClients {
         this.log.warn({ merchantId: e.merchantId, financingId: e.financingId, code: e.code }, 'no --notifier configured: verification code logged (development only)');
         return;
       }
-      const c = (this.notifier ??= new v1.MerchantNotifierService(this.notifierTarget, grpc.credentials.createInsecure()));
+      const { grpc: g, v1 } = load();
+      const c = (this.notifier ??= new v1.MerchantNotifierService(this.notifierTarget, g.credentials.createInsecure()));
       await unary((cb) => c.sendVerificationCode({ ...base, code: e.code, expireTime: timestamp(e.deadline) }, { deadline }, cb));
       return;
     }
@@ -42,7 +54,8 @@ export class GrpcGatewayClients implements GatewayClients {
     if (!lender) throw new Error(`lender ${e.lenderId} is not registered`);
     let c = this.lenders.get(lender.gatewayTarget);
     if (!c) {
-      c = new v1.LenderGatewayService(lender.gatewayTarget, grpc.credentials.createInsecure());
+      const { grpc: g, v1 } = load();
+      c = new v1.LenderGatewayService(lender.gatewayTarget, g.credentials.createInsecure());
       this.lenders.set(lender.gatewayTarget, c);
     }
     const client = c;
