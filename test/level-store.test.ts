@@ -1,0 +1,121 @@
+/**
+ * src/store/level-store.ts: group commit, the batch filled at commit time,
+ * deletes that ride in the next synced batch, and the positional records on
+ * disk. A real LevelStore on a temp dir, reopened in between.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import { ClassicLevel } from 'classic-level';
+import { LevelStore } from '../src/store/level-store';
+import type { MerchantCommit, OutboxRow } from '../src/store/store';
+import { DEFAULT_DOMAIN_CONFIG, Merchant, type Env } from '../src/domain/merchant';
+
+const env: Env = { now: Date.UTC(2026, 0, 1), config: DEFAULT_DOMAIN_CONFIG, newFinancingId: () => 'fin-1', newCode: () => '000000' };
+
+/** The commit a RecordOrder of `orderId` on a fresh merchant makes. */
+function recordCommit(merchantId: string, orderId: string): MerchantCommit {
+  const m = new Merchant(merchantId);
+  const { tx } = m.run(env, (mm) => mm.recordOrder({ orderId, buyerId: 'B', currency: 'USD', amount: 1000n }));
+  return {
+    merchantId, snapshot: m.snapshot(), skipSnapshot: false, events: tx.events, orders: [...tx.dirtyOrders.values()],
+    financings: [], effects: tx.effects,
+  };
+}
+
+describe('LevelStore', () => {
+  let dir: string;
+  let store: LevelStore | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'orderpool-level-store-'));
+  });
+  afterEach(async () => {
+    await store?.close().catch(() => {});
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should group commits that arrive during a write into the next synced batch, and answer each after its batch', async () => {
+    const batches: number[] = [];
+    store = await LevelStore.open(dir, { onBatch: (commits) => batches.push(commits) });
+    const first = store.commit([recordCommit('M0', 'O0')]);
+    const rest = Array.from({ length: 20 }, (_, i) => store!.commit([recordCommit(`M${i + 1}`, `O${i + 1}`)]));
+    await Promise.all([first, ...rest]);
+    expect(batches[0]).to.equal(1);
+    expect(batches.slice(1).reduce((a, b) => a + b, 0)).to.equal(20);
+    expect(batches.length).to.be.lessThan(21); // the 20 waited together, not one write each
+    for (let i = 0; i <= 20; i++) expect((await store.loadMerchant(`M${i}`))?.orders.map((o) => o.orderId)).to.deep.equal([`O${i}`]);
+  });
+
+  it('should store the hot records positionally and read them back as they were', async () => {
+    store = await LevelStore.open(dir);
+    const c = recordCommit('M1', 'O1');
+    await store.commit([c]);
+    await store.close();
+    store = undefined;
+    const db = new ClassicLevel<string, string>(dir);
+    const raw = await db.values({ gte: 'o\x00M1\x00', lt: 'o\x00M1\x01' }).all();
+    await db.close();
+    expect(raw).to.have.length(1);
+    expect(raw[0]!.startsWith('["$o1","M1","O1",')).to.equal(true);
+    store = await LevelStore.open(dir);
+    const loaded = (await store.loadMerchant('M1'))!;
+    expect(loaded.orders).to.deep.equal(c.orders);
+    expect(loaded.snapshot).to.deep.equal(c.snapshot);
+  });
+
+  it('should fail every commit of a batch whose operations could not all be added, and write none of it', async () => {
+    store = await LevelStore.open(dir);
+    const hold = store.commit([recordCommit('M0', 'O0')]); // a write in flight: the next commits share one batch
+    const db = (store as unknown as { db: ClassicLevel<string, string> }).db;
+    const batch = db.batch.bind(db);
+    let puts = 0;
+    (db as { batch: unknown }).batch = () => {
+      const b = batch();
+      const put = b.put.bind(b);
+      b.put = (key: string, value: string) => {
+        if (++puts === 5) throw new Error('simulated: the native batch refused a put');
+        return put(key, value);
+      };
+      return b;
+    };
+    const a = store.commit([recordCommit('M1', 'O1')]); // puts 1-3: snapshot, event, order
+    const b = store.commit([recordCommit('M2', 'O2')]); // put 5 throws, after 4 went in
+    const settled = Promise.allSettled([a, b]);
+    await hold;
+    const results = await settled;
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    (db as { batch: unknown }).batch = batch;
+    await store.commit([recordCommit('M3', 'O3')]); // the store goes on with a new batch
+    expect(await store.loadMerchant('M1')).to.equal(undefined);
+    expect(await store.loadMerchant('M2')).to.equal(undefined);
+    expect((await store.loadMerchant('M3'))?.orders).to.have.length(1);
+  });
+
+  it('should answer deleteOutbox without a write of its own, and write the deletes with the next batch', async () => {
+    const batches: number[] = [];
+    store = await LevelStore.open(dir, { onBatch: (_commits, ops) => batches.push(ops) });
+    const m = new Merchant('M1');
+    const rows: OutboxRow[] = [];
+    const effect = (seq: number) => ({
+      idempotencyKey: `M1:${seq}:ReceiveRepayment`, method: 'ReceiveRepayment' as const, lenderId: 'L1', merchantId: 'M1', financingId: 'fin-1',
+      createTime: 1, seq, currency: 'USD', amount: 5n, fee: 0n, poolTotal: 10n, poolOrderCount: 1, outstanding: 5n, orderIds: [`O${seq}`],
+      underCovered: false, finalState: '' as const, reason: '', deadline: 0, code: '',
+    });
+    const keys = await store.commit([{ merchantId: 'M1', snapshot: m.snapshot(), skipSnapshot: false, events: [], orders: [], financings: [], effects: [effect(1), effect(2)] }]);
+    for (const k of keys) rows.push({ key: k, effect: effect(rows.length + 1) });
+    expect((await store.scanOutboxAfter('', 10)).map((r) => r.key)).to.deep.equal(keys);
+    const writesBefore = batches.length;
+    await store.deleteOutbox([keys[0]!]);
+    await store.close(); // a clean close writes what is pending
+    store = undefined;
+    expect(batches.length).to.equal(writesBefore + 1);
+    expect(batches[batches.length - 1]).to.equal(1); // the delete alone, in the batch close waited for
+    store = await LevelStore.open(dir);
+    const left = await store.scanOutboxAfter('', 10);
+    expect(left.map((r) => r.key)).to.deep.equal([keys[1]]);
+    expect(left[0]!.effect).to.deep.equal(rows[1]!.effect);
+  });
+});
