@@ -5,12 +5,13 @@
  * nothing is left holding the port or the data dir.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { freePort, ROOT, startServerProcess, stopChild, tcpAccepts } from '../src/testing/server-process';
 import { connect, usd } from '../src/testing/client';
+import { RUNTIME_THREAD_NAME } from '../src/runtime/thread-protocol';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,6 +61,22 @@ describe('npm start', () => {
     } finally {
       again.api.close();
       await stopChild(again.child);
+    }
+  });
+
+  it('should name the runtime thread, and only it, for per-thread CPU figures (Linux)', async function () {
+    if (!existsSync('/proc/thread-self/comm')) this.skip();
+    const server = await startServerProcess({ dataDir: path.join(dir, 'db') });
+    try {
+      // Writes and syncs run on libuv's pool, and LevelDB starts its compaction thread: both exist now.
+      for (let i = 0; i < 20; i++) await server.api.recordOrder({ merchantId: `M${i}`, orderId: 'O1', buyerId: 'B1', amount: usd(100) });
+      const pid = server.child.pid!;
+      const names = readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+      expect(names.length).to.be.greaterThan(4);
+      expect(names.filter((n) => n === RUNTIME_THREAD_NAME), names.join(',')).to.have.length(1);
+    } finally {
+      server.api.close();
+      await stopChild(server.child);
     }
   });
 });

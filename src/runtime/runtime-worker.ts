@@ -20,11 +20,20 @@ interface WorkerInput {
   statsEveryMs: number;
 }
 
-// Named for `top -H` and the bench's per-thread CPU (scripts/bench/procstat.ts); Linux only.
-try {
-  writeFileSync('/proc/thread-self/comm', RUNTIME_THREAD_NAME);
-} catch {
-  /* not Linux, or not allowed: the name is only a convenience */
+/**
+ * Names this thread for `top -H` and the bench's per-thread CPU
+ * (scripts/bench/procstat.ts); Linux only. Called once the store is open: a
+ * thread takes the name of the thread that starts it, and libuv's pool (and
+ * through it LevelDB's compaction thread) is started by the first
+ * asynchronous call, often LevelDB's open from this thread. Named before,
+ * they all counted as the runtime thread.
+ */
+function nameThisThread(): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', RUNTIME_THREAD_NAME);
+  } catch {
+    /* not Linux, or not allowed: the name is only a convenience */
+  }
 }
 
 const port = parentPort!;
@@ -44,6 +53,7 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
+  nameThisThread();
   const { core } = rt;
   const subscriptions = new Map<string, () => void>();
   let statsTimer: NodeJS.Timeout | undefined;
