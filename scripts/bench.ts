@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { freePort, serverEnv, stopChild } from '../src/testing/server-process';
+import { freePort, SERVER_ARGS, serverEnv, stopChild } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -146,7 +146,7 @@ async function startServer(gatewayTarget: string, dataDir: string): Promise<{ pr
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dataDir}\n`);
   const execArgv = [...cfg.nodeOptions, ...(cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : [])];
-  const proc = spawn(process.execPath, [...execArgv, '--require', 'tsx/cjs', 'src/main.ts',
+  const proc = spawn(process.execPath, [...execArgv, ...SERVER_ARGS,
     '--listen', target, '--data-dir', dataDir, '--notifier', gatewayTarget, '--log-level', 'warn'], {
     cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out],
   });

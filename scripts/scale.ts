@@ -18,7 +18,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { freePort, serverEnv, stopChild, tcpAccepts } from '../src/testing/server-process';
+import { freePort, SERVER_ARGS, serverEnv, stopChild, tcpAccepts } from '../src/testing/server-process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -338,7 +338,7 @@ async function startServer(dir: string, extra: string[] = [], execArgv: string[]
   const logFile = path.join(OUT_DIR, 'scale-server.log');
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dir}\n`);
-  const args = [...execArgv, '--require', 'tsx/cjs', 'src/main.ts', '--listen', target, '--data-dir', dir,
+  const args = [...execArgv, ...SERVER_ARGS, '--listen', target, '--data-dir', dir,
     ...(cfg.maxActive === undefined ? [] : ['--max-active-merchants', String(cfg.maxActive)]), '--log-level', 'warn', ...extra];
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out] });

@@ -65,6 +65,12 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 }
 
 /**
+ * Node's arguments that run the server as `npm start` does (package.json),
+ * before the server's own flags: the bench, scale and crash tests start it so.
+ */
+export const SERVER_ARGS: readonly string[] = ['--require', 'tsx/cjs', 'src/main.ts'];
+
+/**
  * The environment `npm start` gives the server (package.json, which runs
  * `node --require tsx/cjs src/main.ts` as these scripts do): glibc keeps two malloc
  * arenas instead of eight per core, which LevelDB's reads on libuv's threads
@@ -86,7 +92,7 @@ export interface StartOptions {
 export async function startServerProcess(opts: StartOptions): Promise<ServerProcess> {
   const port = await freePort(opts.usedPorts);
   const target = `127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts', '--listen', target, '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...SERVER_ARGS, '--listen', target, '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
     cwd: ROOT,
     env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
