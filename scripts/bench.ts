@@ -48,6 +48,7 @@ const { values: argv } = parseArgs({
     'watch-merchants': { type: 'string', default: '25' },
     'watchers-per-merchant': { type: 'string', default: '4' },
     'delivery-wait': { type: 'string' },
+    'half-of': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'node-options': { type: 'string', default: '' },
     'keep-data': { type: 'boolean', default: false },
@@ -73,6 +74,9 @@ if (argv.help) {
   --settle-merchants N       settling financings (default 200)
   --watch-merchants N        busy merchants watched (default 25)
   --watchers-per-merchant N  (default 4)
+  --half-of record=N,settle=N  the @50% scenarios offer half of N calls/s instead of half of this run's
+                             closed-loop throughput (A/B comparisons at one offered load; the closed-loop
+                             scenario need not run)
   --delivery-wait S          how long to wait for repayments to reach the lender after settle (default 30; quick 3)
   --cpu-prof                 run the server with --cpu-prof (profiles in .bench/prof/)
   --node-options="..."       extra node flags for the server (e.g. --node-options="--trace-gc"; its output goes to .bench/server.log)
@@ -103,12 +107,22 @@ const cfg = {
   watchMerchants: Number(argv['watch-merchants']),
   watchersPerMerchant: Number(argv['watchers-per-merchant']),
   deliveryWaitMs: num(argv['delivery-wait'], quick ? 3 : 30) * 1000,
+  halfOf: parseHalfOf(argv['half-of']),
   cpuProf: argv['cpu-prof'],
   nodeOptions: (argv['node-options'] ?? '').split(/\s+/).filter(Boolean),
   keepData: argv['keep-data'],
   target: argv.target,
   serverPid: argv['server-pid'] ? Number(argv['server-pid']) : undefined,
 };
+function parseHalfOf(v: string | undefined): { record?: number; settle?: number } {
+  const out: { record?: number; settle?: number } = {};
+  for (const part of (v ?? '').split(',').filter(Boolean)) {
+    const [name, n] = part.split('=');
+    if ((name !== 'record' && name !== 'settle') || !(Number(n) > 0)) throw new Error(`--half-of takes record=N,settle=N; got ${part}`);
+    out[name] = Number(n);
+  }
+  return out;
+}
 if (cfg.engine !== 'frames' && cfg.engine !== 'node') throw new Error('--engine is frames or node');
 for (const s of cfg.only) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(', ')}`);
 
@@ -527,17 +541,19 @@ async function runRep(env: Env, rep: number): Promise<ScenarioResult[]> {
   if (want('ceiling')) done(await ceiling(env, rep));
   let rec: ScenarioResult | undefined;
   if (want('record')) done((rec = await record(env, rep)));
-  if (want('record@50%') && rec && rec.throughput > 0) done(await record(env, rep, rec.throughput / 2));
+  const recordMax = cfg.halfOf.record ?? rec?.throughput ?? 0;
+  if (want('record@50%') && recordMax > 0) done(await record(env, rep, recordMax / 2));
   if (want('ingest')) done(await ingest(env, rep));
   if (want('watch')) done(await watch(env, rep));
   let st: ScenarioResult | undefined;
   if (want('settle')) done((st = await settle(env, rep, Math.max(2000, (rec?.throughput ?? 8000)))));
-  if (want('settle@50%') && st && st.throughput > 0) {
+  const settleMax = cfg.halfOf.settle ?? st?.throughput ?? 0;
+  if (want('settle@50%') && settleMax > 0) {
     // Repayments the settle pass left undelivered would still be draining
     // (taking server CPU and disk) during this pass: start clean instead.
-    const restart = (st.settle?.undelivered ?? 0) > 0 && !cfg.target;
+    const restart = (st?.settle?.undelivered ?? 0) > 0 && !cfg.target;
     if (restart) await freshServer(env);
-    const half = await settle(env, rep, st.throughput, st.throughput / 2);
+    const half = await settle(env, rep, settleMax, settleMax / 2);
     if (restart) half.warnings.push('ran on a fresh server: the settle pass had left repayments undelivered');
     done(half);
   }

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:runtime [-- options]`: the runtime below the gRPC edge, in
+ * one process and one thread, as the runtime thread runs it: order commands
+ * from request bytes to answer bytes (src/api/order-commands.ts), the actors,
+ * LevelDB with synced group commits and delivery (to an in-process lender
+ * that answers at once). No gRPC, no load generator, no second thread: what
+ * it prints, per command, is the runtime's own cost:
+ *
+ *   - CPU: the process's user + system time (this thread, LevelDB's and
+ *     libuv's threads, V8's helpers) per command;
+ *   - allocation: bytes allocated on the heap per command (V8's heap
+ *     statistics around each GC, v8.GCProfiler), and the scavenges and
+ *     collector pause per 1,000 commands. Allocation drives the collector,
+ *     which was ~45 % of a core during settle in `npm run bench`.
+ *
+ * Allocation and CPU per command move far less from run to run than
+ * throughput on a shared VM, so this is the tool for deciding a change to the
+ * runtime's hot path (run it before and after, a few times). It does not
+ * replace `npm run bench`, which measures the whole server against the
+ * gRPC ceiling.
+ */
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as v8 from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import pino from 'pino';
+import { DEFAULTS, type Config } from '../src/config';
+import { orderCommands, type OrderCommandKind } from '../src/api/order-commands';
+import { packageDefinition } from '../src/api/proto-definition';
+import { schemas } from '../src/api/validate';
+import type { GatewayClients } from '../src/gateways/clients';
+import { startRuntime } from '../src/runtime/local-runtime';
+
+const { values: argv } = parseArgs({
+  options: {
+    merchants: { type: 'string', default: '200' },
+    orders: { type: 'string', default: '150' },
+    'in-flight': { type: 'string', default: '256' },
+    reps: { type: 'string', default: '3' },
+    'heap-profile': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (argv.help) {
+  process.stdout.write(`npm run bench:runtime -- [--merchants 200] [--orders 150] [--in-flight 256] [--reps 3]
+  records merchants x orders orders, opens a settling financing per merchant pledging them all,
+  then completes every order; prints CPU, allocation and GC per command for record and complete.
+  --heap-profile   sample what each phase allocates (collected objects included) into
+                   .bench/runtime-<phase>.heapprofile (open in Chrome DevTools, Memory tab)\n`);
+  process.exit(0);
+}
+const M = Number(argv.merchants);
+const K = Number(argv.orders);
+const IN_FLIGHT = Number(argv['in-flight']);
+const REPS = Number(argv.reps);
+const HEAP_PROFILE = argv['heap-profile'];
+
+/** Samples allocations (collected objects included) around fn, into .bench/runtime-<name>.heapprofile. */
+async function heapProfiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!HEAP_PROFILE) return fn();
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => {
+    session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  try {
+    return await fn();
+  } finally {
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    session.disconnect();
+    const file = path.join(__dirname, '..', '.bench', `runtime-${name}.heapprofile`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    process.stderr.write(`heap profile: ${file}\n`);
+  }
+}
+
+const svc = packageDefinition['orderpool.v1.OrderPoolService'] as unknown as Record<string, { requestSerialize: (v: unknown) => Buffer }>;
+const bytes = (method: string, req: unknown) => new Uint8Array(svc[method]!.requestSerialize(req));
+
+/** A lender gateway that accepts every call at once (delivery's own cost stays in). */
+const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => {} };
+
+interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; scavenges: number; majors: number; pauseMs: number }
+
+async function measure(name: string, requests: { kind: OrderCommandKind; bytes: Uint8Array }[], run: OrderCommandsFn): Promise<Phase> {
+  let scavenges = 0;
+  let majors = 0;
+  let pauseMs = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      pauseMs += e.duration;
+      const kind = ((e as unknown as { detail?: { kind?: number } }).detail)?.kind;
+      if (kind === 1) scavenges++; // NODE_PERFORMANCE_GC_MINOR
+      else majors++;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const used0 = v8.getHeapStatistics().used_heap_size;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < requests.length) {
+      const r = requests[next++]!;
+      await run(r.kind, r.bytes);
+    }
+  }));
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const used1 = v8.getHeapStatistics().used_heap_size;
+  const stats = profiler.stop();
+  await new Promise((r) => setTimeout(r, 20)); // let the observer see the last GCs
+  obs.disconnect();
+  // Allocated = growth between GCs + what each GC found in use before it.
+  let allocated = 0;
+  let after = used0;
+  for (const s of stats?.statistics ?? []) {
+    allocated += s.beforeGC.heapStatistics.usedHeapSize - after;
+    after = s.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocated += used1 - after;
+  return { name, commands: requests.length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated, scavenges, majors, pauseMs };
+}
+
+type Request = { kind: OrderCommandKind; bytes: Uint8Array };
+type OrderCommandsFn = (kind: OrderCommandKind, request: Uint8Array) => Promise<Uint8Array>;
+
+async function once(rep: number): Promise<Phase[]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderpool-rtbench-'));
+  const config: Config = { ...DEFAULTS, dataDir, repaymentLingerMs: 450 };
+  const rt = await startRuntime(config, pino({ level: 'silent' }), { gateways: acceptAll });
+  try {
+    const run = orderCommands(rt.core, schemas(config));
+    await rt.core.upsertLender({
+      lenderId: 'L1', gatewayTarget: '127.0.0.1:1', advanceRateBps: 5000, repaymentShareBps: 5000, feeBps: 0,
+      verificationThreshold: null, minCompletedOrders: 0, maxRefundRateBps: null, verificationTtlMs: 0, disbursementTimeoutMs: 0,
+    });
+    const p = `r${rep}-`;
+    const records: Request[] = [];
+    for (let j = 0; j < K; j++) {
+      for (let i = 0; i < M; i++) {
+        records.push({
+          kind: 'record' as const,
+          bytes: bytes('RecordOrder', { merchantId: `${p}m${i}`, orderId: `${p}o${i}-${j}`, buyerId: `b${j}`, amount: { currencyCode: 'USD', minorUnits: '1000' } }),
+        });
+      }
+    }
+    const out = [await heapProfiled('record', () => measure('record', records, run))];
+    for (let i = 0; i < M; i++) {
+      const merchantId = `${p}m${i}`;
+      const f = await rt.core.requestFinancing(merchantId, { lenderId: 'L1', currency: 'USD', amount: BigInt(K * 500), requestId: `${p}rq${i}` });
+      if (f.state !== 'NOTIFIED') throw new Error(`financing of ${merchantId} is ${f.state}`);
+      await rt.core.confirmDisbursement(merchantId, f.financingId, 'L1', 'USD', BigInt(K * 500), `${p}w${i}`);
+    }
+    const completes: Request[] = [];
+    for (let j = 0; j < K; j++) {
+      for (let i = 0; i < M; i++) completes.push({ kind: 'complete' as const, bytes: bytes('CompleteOrder', { merchantId: `${p}m${i}`, orderId: `${p}o${i}-${j}` }) });
+    }
+    out.push(await heapProfiled('complete', () => measure('complete', completes, run)));
+    return out;
+  } finally {
+    await rt.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`bench:runtime: ${M} merchants x ${K} orders, ${IN_FLIGHT} commands in flight, ${REPS} repetitions, node ${process.version}\n`);
+  const all: Phase[] = [];
+  for (let rep = 1; rep <= REPS; rep++) all.push(...(await once(rep)));
+  const rows = all.map((r) => [
+    r.name, String(r.commands), (r.commands / (r.wallMs / 1000)).toFixed(0), ((r.cpuMs * 1000) / r.commands).toFixed(1),
+    (r.allocated / r.commands / 1024).toFixed(2), ((r.scavenges * 1000) / r.commands).toFixed(2), String(r.majors), ((r.pauseMs * 1000) / r.commands).toFixed(1),
+  ]);
+  const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd'];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  process.stdout.write(`${line(head)}\n${line(width.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+}
+
+void main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
