@@ -50,6 +50,11 @@ export interface Config {
   maxOutboxRowsInMemory: number;
   /** A repayment waits this long after its commit for later ones of its financing to share its lender call; 0 = off. */
   repaymentLingerMs: number;
+  /**
+   * A hand-off between the gRPC and runtime threads, and a synced write when
+   * none is in flight, waits this long for others to share it; 0 = at once.
+   */
+  batchLingerMs: number;
   /** Run the actors, LevelDB and delivery in a runtime thread, gRPC in the main thread (startService). */
   runtimeThread: boolean;
   /** The runtime thread's V8 old-generation limit in MB (0: V8's default). */
@@ -92,6 +97,7 @@ export const DEFAULTS: Config = {
   maxConcurrentStreams: 1_000,
   maxOutboxRowsInMemory: 10_000,
   repaymentLingerMs: 450,
+  batchLingerMs: 1,
   runtimeThread: true,
   runtimeHeapMb: 1024,
   leveldbMaxOpenFiles: 96,
@@ -161,6 +167,7 @@ export function configCommand(): Command {
     .addOption(opt('--max-text-length <n>', 'ORDERPOOL_MAX_TEXT_LENGTH', `longest free-text reason (default ${DEFAULTS.maxTextLength})`, positiveInt))
     .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
     .addOption(opt('--repayment-linger-ms <ms>', 'ORDERPOOL_REPAYMENT_LINGER_MS', `a repayment waits this long after its commit so later ones of its financing share its lender call; 0 = off (default ${DEFAULTS.repaymentLingerMs})`, nonNegativeInt))
+    .addOption(opt('--batch-linger-ms <ms>', 'ORDERPOOL_BATCH_LINGER_MS', `a hand-off between the gRPC and runtime threads, and a synced write when none is in flight, waits this long so that others share it (fewer thread wake-ups and disk syncs, for up to this much latency); 0 = at once (default ${DEFAULTS.batchLingerMs})`, nonNegativeInt))
     .addOption(opt('--runtime-thread <on|off>', 'ORDERPOOL_RUNTIME_THREAD', 'on: the actors, LevelDB and delivery run in a thread of their own, gRPC in the main one; off: all in one thread (default on)', onOff))
     .addOption(opt('--runtime-heap-mb <mb>', 'ORDERPOOL_RUNTIME_HEAP_MB', `the runtime thread's V8 heap limit, MB; 0 = V8's default (default ${DEFAULTS.runtimeHeapMb})`, nonNegativeInt))
     .addOption(opt('--leveldb-max-open-files <n>', 'ORDERPOOL_LEVELDB_MAX_OPEN_FILES', `LevelDB table files kept open (each is memory-mapped; default ${DEFAULTS.leveldbMaxOpenFiles})`, positiveInt))
@@ -204,6 +211,7 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.maxConcurrentStreams) c.maxConcurrentStreams = o.maxConcurrentStreams as number;
   if (o.maxOutboxRowsInMemory) c.maxOutboxRowsInMemory = o.maxOutboxRowsInMemory as number;
   if (o.repaymentLingerMs !== undefined) c.repaymentLingerMs = o.repaymentLingerMs as number;
+  if (o.batchLingerMs !== undefined) c.batchLingerMs = o.batchLingerMs as number;
   if (o.runtimeThread !== undefined) c.runtimeThread = o.runtimeThread as boolean;
   if (o.runtimeHeapMb !== undefined) c.runtimeHeapMb = o.runtimeHeapMb as number;
   if (o.leveldbMaxOpenFiles) c.leveldbMaxOpenFiles = o.leveldbMaxOpenFiles as number;

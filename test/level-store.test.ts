@@ -1,7 +1,7 @@
 /**
- * src/store/level-store.ts: group commit, the batch filled at commit time,
- * deletes that ride in the next synced batch, and the positional records on
- * disk. A real LevelStore on a temp dir, reopened in between.
+ * src/store/level-store.ts: group commit (and its linger while commits
+ * flow), the batch filled at commit time, deletes that ride in the next
+ * synced batch, and the positional records on disk. A real LevelStore on a temp dir, reopened in between.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,22 @@ describe('LevelStore', () => {
     expect(batches.slice(1).reduce((a, b) => a + b, 0)).to.equal(20);
     expect(batches.length).to.be.lessThan(21); // the 20 waited together, not one write each
     for (let i = 0; i <= 20; i++) expect((await store.loadMerchant(`M${i}`))?.orders.map((o) => o.orderId)).to.deep.equal([`O${i}`]);
+  });
+
+  it('should let commits share a write for lingerMs while commits flow, and write one after a quiet spell at once', async () => {
+    const batches: number[] = [];
+    store = await LevelStore.open(dir, { lingerMs: 20, onBatch: (commits) => batches.push(commits) });
+    const pair = async (a: string, b: string) => {
+      await Promise.all([store!.commit([recordCommit(a, 'O1')]), store!.commit([recordCommit(b, 'O1')])]);
+    };
+    await pair('M1', 'M2'); // nothing written before: M1 goes at once, M2 waits for it
+    expect(batches).to.deep.equal([1, 1]);
+    await pair('M3', 'M4'); // a write just finished: M3 lingers and M4 joins it
+    expect(batches).to.deep.equal([1, 1, 2]);
+    await new Promise((r) => setTimeout(r, 400)); // quiet for 20 lingers
+    await pair('M5', 'M6');
+    expect(batches).to.deep.equal([1, 1, 2, 1, 1]);
+    for (const m of ['M1', 'M2', 'M3', 'M4', 'M5', 'M6']) expect((await store.loadMerchant(m))?.orders).to.have.length(1);
   });
 
   it('should store the hot records positionally and read them back as they were', async () => {

@@ -30,7 +30,7 @@ export interface LocalRuntime {
 }
 
 export async function startRuntime(config: Config, log: Logger, inject: RuntimeInjections = {}): Promise<LocalRuntime> {
-  const store = await LevelStore.open(config.dataDir, { maxOpenFiles: config.leveldbMaxOpenFiles, ...inject.store });
+  const store = await LevelStore.open(config.dataDir, { maxOpenFiles: config.leveldbMaxOpenFiles, lingerMs: config.batchLingerMs, ...inject.store });
   const clock = inject.clock ?? new SystemClock();
   const core = new Core(store, clock, {
     shards: config.shards,

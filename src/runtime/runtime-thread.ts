@@ -53,8 +53,8 @@ export class RuntimeThread implements Backend {
   /** Receives each reported synced batch (metrics). */
   onBatch: ((commits: number, ops: number, ms: number) => void) | undefined;
 
-  private constructor(private readonly worker: Worker, private readonly log: Logger, private readonly opts: RuntimeThreadOptions) {
-    this.out = new Outbox((batch) => worker.postMessage(batch));
+  private constructor(private readonly worker: Worker, private readonly log: Logger, private readonly opts: RuntimeThreadOptions, lingerMs: number) {
+    this.out = new Outbox((batch) => worker.postMessage(batch), lingerMs);
   }
 
   /** Starts the runtime thread; resolves once it has opened the store and loaded the lenders. */
@@ -64,7 +64,7 @@ export class RuntimeThread implements Backend {
       workerData: { config, statsEveryMs: config.metrics ? STATS_EVERY_MS : 0 },
       ...(config.runtimeHeapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: config.runtimeHeapMb } } : {}),
     });
-    const rt = new RuntimeThread(worker, log, opts);
+    const rt = new RuntimeThread(worker, log, opts, config.batchLingerMs);
     return new Promise<RuntimeThread>((resolve, reject) => {
       let ready = false;
       worker.on('message', (batch: FromRuntime[]) => {

@@ -39,7 +39,7 @@ function nameThisThread(): void {
 const port = parentPort!;
 const { config, statsEveryMs } = workerData as WorkerInput;
 const log = createLogger(config.logLevel).child({ thread: 'runtime' });
-const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch));
+const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch), config.batchLingerMs);
 const ops = new Set<string>(REMOTE_OPS);
 
 async function main(): Promise<void> {

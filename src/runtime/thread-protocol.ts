@@ -1,11 +1,14 @@
 /**
  * Messages between the gRPC thread (./runtime-thread.ts) and the runtime
- * thread (./runtime-worker.ts). Each postMessage carries an array of them:
- * both sides gather what one callback (and its microtasks) produced: on the
- * gRPC side often a single call (node:http2 enters JavaScript once per
- * stream), on the runtime side all the answers of one synced batch. (Flushing
- * at setImmediate instead batched more but held requests back while the
- * gRPC thread parsed the rest of its turn: -15 % RecordOrder throughput.)
+ * thread (./runtime-worker.ts). Each postMessage carries an array of them,
+ * gathered for `--batch-linger-ms` (1 ms by default; 0: what one callback
+ * and its microtasks produced). A postMessage to a thread that sleeps wakes
+ * it, and on this VM that costs the sender 20-40 µs against ~6 µs when the
+ * receiver is awake (scripts measured it with a worker fed every 0.3-2 ms):
+ * at half load, when requests arrive one by one, a wake-up per call was a
+ * tenth of the gRPC thread's work. Gathered for a millisecond, record@50%
+ * took ~20 % less server CPU per call, and record at saturation too, for up
+ * to a millisecond more latency per hop (docs/benchmarks.md).
  * Order is kept within a port, which is what makes a subscription sent
  * before a read see every event the read does not return.
  */
@@ -77,18 +80,28 @@ export function exactBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
 }
 
-/** Gathers the messages of one callback and its microtasks and sends them as one array. */
+/** Traffic counts as flowing while the last send is at most this many lingers old. */
+export const FLOWING_LINGERS = 10;
+
+/**
+ * Gathers messages and sends them as one array. While traffic flows (the
+ * last array went out less than FLOWING_LINGERS x `lingerMs` ago), a message
+ * waits up to `lingerMs` (a timer) for company; a message after a quiet spell,
+ * or any with `lingerMs` 0, goes with those of its callback and microtasks.
+ */
 export class Outbox<T> {
   private batch: T[] = [];
   private scheduled = false;
+  private lastPost = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly post: (batch: T[]) => void) {}
+  constructor(private readonly post: (batch: T[]) => void, private readonly lingerMs = 0) {}
 
   send(msg: T): void {
     this.batch.push(msg);
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.flush());
+    if (this.lingerMs > 0 && performance.now() - this.lastPost < FLOWING_LINGERS * this.lingerMs) setTimeout(() => this.flush(), this.lingerMs);
+    else queueMicrotask(() => this.flush());
   }
 
   flush(): void {
@@ -96,6 +109,7 @@ export class Outbox<T> {
     if (this.batch.length === 0) return;
     const b = this.batch;
     this.batch = [];
+    this.lastPost = performance.now();
     this.post(b);
   }
 }

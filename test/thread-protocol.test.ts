@@ -1,0 +1,54 @@
+/**
+ * src/runtime/thread-protocol.ts: the Outbox that gathers the messages
+ * crossing between the gRPC and runtime threads into one postMessage.
+ */
+import { expect } from 'chai';
+import { FLOWING_LINGERS, Outbox } from '../src/runtime/thread-protocol';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('Outbox', () => {
+  it('should send the messages of one callback and its microtasks as one array when it has no linger', async () => {
+    const posted: number[][] = [];
+    const out = new Outbox<number>((b) => posted.push(b));
+    queueMicrotask(() => out.send(2)); // a microtask of this callback, queued before the flush
+    out.send(1);
+    expect(posted).to.deep.equal([]);
+    await tick();
+    expect(posted).to.deep.equal([[1, 2]]);
+    out.send(3);
+    await tick();
+    expect(posted).to.deep.equal([[1, 2], [3]]);
+  });
+
+  it('should hold messages for the linger while traffic flows, and send one after a quiet spell at once', async () => {
+    const linger = 25;
+    const posted: number[][] = [];
+    const out = new Outbox<number>((b) => posted.push(b), linger);
+    out.send(1); // nothing sent before: goes with its callback
+    await tick();
+    expect(posted).to.deep.equal([[1]]);
+    out.send(2); // right after a send: waits for company
+    await tick();
+    out.send(3);
+    await tick();
+    expect(posted).to.deep.equal([[1]]);
+    await sleep(linger + 15);
+    expect(posted).to.deep.equal([[1], [2, 3]]);
+    await sleep(FLOWING_LINGERS * linger + 50);
+    out.send(4);
+    await tick();
+    expect(posted).to.deep.equal([[1], [2, 3], [4]]);
+  });
+
+  it('should send what it holds at once on flush', () => {
+    const posted: number[][] = [];
+    const out = new Outbox<number>((b) => posted.push(b), 1_000);
+    out.send(1);
+    out.flush();
+    out.send(2);
+    out.flush();
+    expect(posted).to.deep.equal([[1], [2]]);
+  });
+});
