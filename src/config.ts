@@ -48,6 +48,8 @@ export interface Config {
   maxConcurrentStreams: number;
   /** Outbox rows each delivery lane keeps in memory; the rest wait on disk. */
   maxOutboxRowsInMemory: number;
+  /** Calls in flight per gateway (each lender, the notifier), each for a different financing. */
+  deliveryInFlight: number;
   /** A repayment waits this long after its commit for later ones of its financing to share its lender call; 0 = off. */
   repaymentLingerMs: number;
   /**
@@ -96,6 +98,7 @@ export const DEFAULTS: Config = {
   maxTextLength: 512,
   maxConcurrentStreams: 1_000,
   maxOutboxRowsInMemory: 10_000,
+  deliveryInFlight: 64,
   repaymentLingerMs: 450,
   batchLingerMs: 1,
   runtimeThread: true,
@@ -166,6 +169,7 @@ export function configCommand(): Command {
     }))
     .addOption(opt('--max-text-length <n>', 'ORDERPOOL_MAX_TEXT_LENGTH', `longest free-text reason (default ${DEFAULTS.maxTextLength})`, positiveInt))
     .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
+    .addOption(opt('--delivery-in-flight <n>', 'ORDERPOOL_DELIVERY_IN_FLIGHT', `calls in flight to one gateway (a lender, the notifier), each for a different financing (default ${DEFAULTS.deliveryInFlight})`, positiveInt))
     .addOption(opt('--repayment-linger-ms <ms>', 'ORDERPOOL_REPAYMENT_LINGER_MS', `a repayment waits this long after its commit so later ones of its financing share its lender call; 0 = off (default ${DEFAULTS.repaymentLingerMs})`, nonNegativeInt))
     .addOption(opt('--batch-linger-ms <ms>', 'ORDERPOOL_BATCH_LINGER_MS', `a hand-off between the gRPC and runtime threads, and a synced write when none is in flight, waits this long so that others share it (fewer thread wake-ups and disk syncs, for up to this much latency); 0 = at once (default ${DEFAULTS.batchLingerMs})`, nonNegativeInt))
     .addOption(opt('--runtime-thread <on|off>', 'ORDERPOOL_RUNTIME_THREAD', 'on: the actors, LevelDB and delivery run in a thread of their own, gRPC in the main one; off: all in one thread (default on)', onOff))
@@ -210,6 +214,7 @@ export function configFromOptions(o: Record<string, unknown>): Config {
   if (o.maxTextLength) c.maxTextLength = o.maxTextLength as number;
   if (o.maxConcurrentStreams) c.maxConcurrentStreams = o.maxConcurrentStreams as number;
   if (o.maxOutboxRowsInMemory) c.maxOutboxRowsInMemory = o.maxOutboxRowsInMemory as number;
+  if (o.deliveryInFlight) c.deliveryInFlight = o.deliveryInFlight as number;
   if (o.repaymentLingerMs !== undefined) c.repaymentLingerMs = o.repaymentLingerMs as number;
   if (o.batchLingerMs !== undefined) c.batchLingerMs = o.batchLingerMs as number;
   if (o.runtimeThread !== undefined) c.runtimeThread = o.runtimeThread as boolean;

@@ -217,6 +217,24 @@ describe('--runtime-thread', () => {
     expect([d.runtimeHeapMb, d.leveldbMaxOpenFiles, d.maxOrdersInMemory]).to.deep.equal([0, 500, 7]);
   });
 
+  it('should default to a 1 ms batch linger and 64 delivery calls in flight, take either from flags or ORDERPOOL_* variables, and refuse bad values', () => {
+    expect([DEFAULTS.batchLingerMs, DEFAULTS.deliveryInFlight]).to.deep.equal([1, 64]);
+    const c = resolveConfig(['--batch-linger-ms', '0', '--delivery-in-flight', '8']);
+    expect([c.batchLingerMs, c.deliveryInFlight]).to.deep.equal([0, 8]);
+    process.env.ORDERPOOL_BATCH_LINGER_MS = '3';
+    process.env.ORDERPOOL_DELIVERY_IN_FLIGHT = '2';
+    try {
+      const e = resolveConfig([]);
+      expect([e.batchLingerMs, e.deliveryInFlight]).to.deep.equal([3, 2]);
+    } finally {
+      delete process.env.ORDERPOOL_BATCH_LINGER_MS;
+      delete process.env.ORDERPOOL_DELIVERY_IN_FLIGHT;
+    }
+    const cmd = () => configCommand().exitOverride().configureOutput({ writeErr: () => undefined });
+    expect(() => cmd().parse(['--batch-linger-ms', '-1'], { from: 'user' })).to.throw();
+    expect(() => cmd().parse(['--delivery-in-flight', '0'], { from: 'user' })).to.throw();
+  });
+
   it('should refuse a value other than on or off', () => {
     const cmd = configCommand().exitOverride().configureOutput({ writeErr: () => undefined });
     expect(() => cmd.parse(['--runtime-thread', 'maybe'], { from: 'user' })).to.throw(/on or off/);

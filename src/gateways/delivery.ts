@@ -138,7 +138,7 @@ export class Delivery {
     /** D7's timers, in `now()`'s time: pass the Clock that `now` reads (tests: a ManualClock). */
     private readonly timers: DeliveryTimers = timeoutTimers(now),
   ) {
-    this.maxInFlight = Math.max(1, config.maxInFlight ?? 16);
+    this.maxInFlight = Math.max(1, config.maxInFlight ?? 64);
     this.maxLaneRows = Math.max(2, config.maxLaneRows ?? 10_000);
     this.lingerMs = Math.max(0, config.lingerMs ?? 0);
   }

@@ -60,6 +60,7 @@ export async function startRuntime(config: Config, log: Logger, inject: RuntimeI
     maxCoalesce: 1000,
     maxLaneRows: config.maxOutboxRowsInMemory,
     lingerMs: config.repaymentLingerMs,
+    maxInFlight: config.deliveryInFlight,
   }, log, () => clock.now(), clock);
   core.delivery = delivery;
   await delivery.start();

@@ -4,11 +4,12 @@
  * gathered for `--batch-linger-ms` (1 ms by default; 0: what one callback
  * and its microtasks produced). A postMessage to a thread that sleeps wakes
  * it, and on this VM that costs the sender 20-40 µs against ~6 µs when the
- * receiver is awake (scripts measured it with a worker fed every 0.3-2 ms):
- * at half load, when requests arrive one by one, a wake-up per call was a
- * tenth of the gRPC thread's work. Gathered for a millisecond, record@50%
- * took ~20 % less server CPU per call, and record at saturation too, for up
- * to a millisecond more latency per hop (docs/benchmarks.md).
+ * receiver is awake (a two-thread script, a message every 0.3-2 ms): at half
+ * load, when requests arrive one by one, a wake-up per call was a tenth of
+ * the gRPC thread's work. Gathered for a millisecond while calls flow (and
+ * the synced writes likewise, LevelStoreOptions.lingerMs), record@50% took
+ * 10-20 % less server CPU per call and record at saturation 20-30 % less,
+ * for up to a millisecond more latency per hop (docs/benchmarks.md).
  * Order is kept within a port, which is what makes a subscription sent
  * before a read see every event the read does not return.
  */
