@@ -53,8 +53,9 @@ export interface Config {
   /** A repayment waits this long after its commit for later ones of its financing to share its lender call; 0 = off. */
   repaymentLingerMs: number;
   /**
-   * A hand-off between the gRPC and runtime threads, and a synced write when
-   * none is in flight, waits this long for others to share it; 0 = at once.
+   * While other calls are in flight, a hand-off between the gRPC and runtime
+   * threads, and a synced write when none is in flight, waits this long for
+   * others to share it; 0 = at once.
    */
   batchLingerMs: number;
   /** Run the actors, LevelDB and delivery in a runtime thread, gRPC in the main thread (startService). */
@@ -171,7 +172,7 @@ export function configCommand(): Command {
     .addOption(opt('--max-outbox-rows-in-memory <n>', 'ORDERPOOL_MAX_OUTBOX_ROWS_IN_MEMORY', `undelivered effects each lender keeps in memory; the rest wait on disk (default ${DEFAULTS.maxOutboxRowsInMemory})`, positiveInt))
     .addOption(opt('--delivery-in-flight <n>', 'ORDERPOOL_DELIVERY_IN_FLIGHT', `calls in flight to one gateway (a lender, the notifier), each for a different financing (default ${DEFAULTS.deliveryInFlight})`, positiveInt))
     .addOption(opt('--repayment-linger-ms <ms>', 'ORDERPOOL_REPAYMENT_LINGER_MS', `a repayment waits this long after its commit so later ones of its financing share its lender call; 0 = off (default ${DEFAULTS.repaymentLingerMs})`, nonNegativeInt))
-    .addOption(opt('--batch-linger-ms <ms>', 'ORDERPOOL_BATCH_LINGER_MS', `a hand-off between the gRPC and runtime threads, and a synced write when none is in flight, waits this long so that others share it (fewer thread wake-ups and disk syncs, for up to this much latency); 0 = at once (default ${DEFAULTS.batchLingerMs})`, nonNegativeInt))
+    .addOption(opt('--batch-linger-ms <ms>', 'ORDERPOOL_BATCH_LINGER_MS', `while other calls are in flight, a hand-off between the gRPC and runtime threads, and a synced write when none is in flight, waits this long so that others share it (fewer thread wake-ups and disk syncs, for up to this much latency); 0 = at once (default ${DEFAULTS.batchLingerMs})`, nonNegativeInt))
     .addOption(opt('--runtime-thread <on|off>', 'ORDERPOOL_RUNTIME_THREAD', 'on: the actors, LevelDB and delivery run in a thread of their own, gRPC in the main one; off: all in one thread (default on)', onOff))
     .addOption(opt('--runtime-heap-mb <mb>', 'ORDERPOOL_RUNTIME_HEAP_MB', `the runtime thread's V8 heap limit, MB; 0 = V8's default (default ${DEFAULTS.runtimeHeapMb})`, nonNegativeInt))
     .addOption(opt('--leveldb-max-open-files <n>', 'ORDERPOOL_LEVELDB_MAX_OPEN_FILES', `LevelDB table files kept open (each is memory-mapped; default ${DEFAULTS.leveldbMaxOpenFiles})`, positiveInt))

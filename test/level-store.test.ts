@@ -1,6 +1,6 @@
 /**
  * src/store/level-store.ts: group commit (and its linger while commits
- * flow), the batch filled at commit time, deletes that ride in the next
+ * come concurrently), the batch filled at commit time, deletes that ride in the next
  * synced batch, and the positional records on disk. A real LevelStore on a temp dir, reopened in between.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,20 +49,20 @@ describe('LevelStore', () => {
     for (let i = 0; i <= 20; i++) expect((await store.loadMerchant(`M${i}`))?.orders.map((o) => o.orderId)).to.deep.equal([`O${i}`]);
   });
 
-  it('should let commits share a write for lingerMs while commits flow, and write one after a quiet spell at once', async () => {
+  it('should let a commit wait lingerMs for company while commits come concurrently, and write a lone one at once', async () => {
     const batches: number[] = [];
     store = await LevelStore.open(dir, { lingerMs: 20, onBatch: (commits) => batches.push(commits) });
-    const pair = async (a: string, b: string) => {
-      await Promise.all([store!.commit([recordCommit(a, 'O1')]), store!.commit([recordCommit(b, 'O1')])]);
+    const together = async (...ms: string[]) => {
+      await Promise.all(ms.map((m) => store!.commit([recordCommit(m, 'O1')])));
     };
-    await pair('M1', 'M2'); // nothing written before: M1 goes at once, M2 waits for it
-    expect(batches).to.deep.equal([1, 1]);
-    await pair('M3', 'M4'); // a write just finished: M3 lingers and M4 joins it
-    expect(batches).to.deep.equal([1, 1, 2]);
-    await new Promise((r) => setTimeout(r, 400)); // quiet for 20 lingers
-    await pair('M5', 'M6');
-    expect(batches).to.deep.equal([1, 1, 2, 1, 1]);
-    for (const m of ['M1', 'M2', 'M3', 'M4', 'M5', 'M6']) expect((await store.loadMerchant(m))?.orders).to.have.length(1);
+    await together('M1', 'M2', 'M3'); // nothing written before: M1 at once, M2 and M3 wait for it together
+    expect(batches).to.deep.equal([1, 2]);
+    await together('M4', 'M5'); // the last write held two: M4 lingers and M5 joins it
+    expect(batches).to.deep.equal([1, 2, 2]);
+    await together('M6'); // lingers too, and goes alone
+    await together('M7', 'M8'); // the last write was a lone one: M7 goes at once, M8 after it
+    expect(batches).to.deep.equal([1, 2, 2, 1, 1, 1]);
+    for (const m of ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8']) expect((await store.loadMerchant(m))?.orders).to.have.length(1);
   });
 
   it('should store the hot records positionally and read them back as they were', async () => {

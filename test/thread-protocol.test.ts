@@ -3,7 +3,7 @@
  * crossing between the gRPC and runtime threads into one postMessage.
  */
 import { expect } from 'chai';
-import { FLOWING_LINGERS, Outbox } from '../src/runtime/thread-protocol';
+import { Outbox } from '../src/runtime/thread-protocol';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -22,21 +22,23 @@ describe('Outbox', () => {
     expect(posted).to.deep.equal([[1, 2], [3]]);
   });
 
-  it('should hold messages for the linger while traffic flows, and send one after a quiet spell at once', async () => {
+  it('should hold messages for the linger while busy() says other calls are on their way, and not otherwise', async () => {
     const linger = 25;
+    let busy = false;
     const posted: number[][] = [];
-    const out = new Outbox<number>((b) => posted.push(b), linger);
-    out.send(1); // nothing sent before: goes with its callback
+    const out = new Outbox<number>((b) => posted.push(b), linger, () => busy);
+    out.send(1); // alone: goes with its callback
     await tick();
     expect(posted).to.deep.equal([[1]]);
-    out.send(2); // right after a send: waits for company
+    busy = true;
+    out.send(2); // others on their way: waits for company
     await tick();
     out.send(3);
     await tick();
     expect(posted).to.deep.equal([[1]]);
     await sleep(linger + 15);
     expect(posted).to.deep.equal([[1], [2, 3]]);
-    await sleep(FLOWING_LINGERS * linger + 50);
+    busy = false;
     out.send(4);
     await tick();
     expect(posted).to.deep.equal([[1], [2, 3], [4]]);
@@ -44,7 +46,7 @@ describe('Outbox', () => {
 
   it('should send what it holds at once on flush', () => {
     const posted: number[][] = [];
-    const out = new Outbox<number>((b) => posted.push(b), 1_000);
+    const out = new Outbox<number>((b) => posted.push(b), 1_000, () => true);
     out.send(1);
     out.flush();
     out.send(2);

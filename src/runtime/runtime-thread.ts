@@ -54,7 +54,8 @@ export class RuntimeThread implements Backend {
   onBatch: ((commits: number, ops: number, ms: number) => void) | undefined;
 
   private constructor(private readonly worker: Worker, private readonly log: Logger, private readonly opts: RuntimeThreadOptions, lingerMs: number) {
-    this.out = new Outbox((batch) => worker.postMessage(batch), lingerMs);
+    // Linger only while other calls are in flight: their messages are company.
+    this.out = new Outbox((batch) => worker.postMessage(batch), lingerMs, () => this.pending.size > 1);
   }
 
   /** Starts the runtime thread; resolves once it has opened the store and loaded the lenders. */

@@ -39,7 +39,9 @@ function nameThisThread(): void {
 const port = parentPort!;
 const { config, statsEveryMs } = workerData as WorkerInput;
 const log = createLogger(config.logLevel).child({ thread: 'runtime' });
-const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch), config.batchLingerMs);
+/** Calls received and not yet answered: an answer lingers for company only while others are on their way. */
+let calls = 0;
+const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch), config.batchLingerMs, () => calls > 0);
 const ops = new Set<string>(REMOTE_OPS);
 
 async function main(): Promise<void> {
@@ -78,11 +80,16 @@ async function main(): Promise<void> {
       out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
       return;
     }
+    calls++;
     Promise.resolve()
       .then(run)
       .then(
-        (value) => out.send({ k: 'ok', id, value }),
+        (value) => {
+          calls--;
+          out.send({ k: 'ok', id, value });
+        },
         (e: unknown) => {
+          calls--;
           const error = errorToWire(e);
           if ('internal' in error) log.error({ err: e, op }, 'internal error');
           out.send({ k: 'err', id, error });

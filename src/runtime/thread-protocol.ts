@@ -6,10 +6,11 @@
  * it, and on this VM that costs the sender 20-40 µs against ~6 µs when the
  * receiver is awake (a two-thread script, a message every 0.3-2 ms): at half
  * load, when requests arrive one by one, a wake-up per call was a tenth of
- * the gRPC thread's work. Gathered for a millisecond while calls flow (and
- * the synced writes likewise, LevelStoreOptions.lingerMs), record@50% took
- * 10-20 % less server CPU per call and record at saturation 20-30 % less,
- * for up to a millisecond more latency per hop (docs/benchmarks.md).
+ * the gRPC thread's work. Gathered for a millisecond while other calls are
+ * in flight (and the synced writes likewise, LevelStoreOptions.lingerMs),
+ * record@50% took 10-20 % less server CPU per call and record at saturation
+ * 20-30 % less, for up to a millisecond more latency per hop
+ * (docs/benchmarks.md). A call alone in flight is not held back.
  * Order is kept within a port, which is what makes a subscription sent
  * before a read see every event the read does not return.
  */
@@ -81,27 +82,24 @@ export function exactBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
 }
 
-/** Traffic counts as flowing while the last send is at most this many lingers old. */
-export const FLOWING_LINGERS = 10;
-
 /**
- * Gathers messages and sends them as one array. While traffic flows (the
- * last array went out less than FLOWING_LINGERS x `lingerMs` ago), a message
- * waits up to `lingerMs` (a timer) for company; a message after a quiet spell,
- * or any with `lingerMs` 0, goes with those of its callback and microtasks.
+ * Gathers messages and sends them as one array. When `busy()` says that
+ * other calls are on their way (a message then has company coming), a
+ * message waits up to `lingerMs` (a timer) for it; otherwise, or with
+ * `lingerMs` 0, it goes with the messages of its callback and microtasks, so
+ * a lone call (a client that waits for each answer) is not slowed.
  */
 export class Outbox<T> {
   private batch: T[] = [];
   private scheduled = false;
-  private lastPost = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly post: (batch: T[]) => void, private readonly lingerMs = 0) {}
+  constructor(private readonly post: (batch: T[]) => void, private readonly lingerMs = 0, private readonly busy: () => boolean = () => false) {}
 
   send(msg: T): void {
     this.batch.push(msg);
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.lingerMs > 0 && performance.now() - this.lastPost < FLOWING_LINGERS * this.lingerMs) setTimeout(() => this.flush(), this.lingerMs);
+    if (this.lingerMs > 0 && this.busy()) setTimeout(() => this.flush(), this.lingerMs);
     else queueMicrotask(() => this.flush());
   }
 
@@ -110,7 +108,6 @@ export class Outbox<T> {
     if (this.batch.length === 0) return;
     const b = this.batch;
     this.batch = [];
-    this.lastPost = performance.now();
     this.post(b);
   }
 }

@@ -15,8 +15,8 @@
  * Group commit: commits that arrive while a write is in flight are written
  * together in the next synced batch; every caller is answered only after the
  * batch that holds its commit is on disk. With no write in flight while
- * commits are flowing, a commit waits `lingerMs` for others to share its
- * write (LevelStoreOptions.lingerMs).
+ * commits come concurrently, a commit waits `lingerMs` for others to share
+ * its write (LevelStoreOptions.lingerMs).
  */
 import { ClassicLevel, type ChainedBatch } from 'classic-level';
 import { decode, encode, encodeRecord, RECORDS } from './codec';
@@ -78,17 +78,19 @@ export interface LevelStoreOptions {
    */
   maxOpenFiles?: number;
   /**
-   * With no write in flight but one finished less than 10 lingers ago
-   * (commits are flowing), the next commit waits this long before its batch
-   * is written, so that those arriving meanwhile share the sync and the
-   * hand-offs to and from LevelDB's thread (each a thread wake-up). After a
-   * quiet spell, or with 0, a commit is written at once. While a write is in
-   * flight the next batch gathers anyway and is written when it completes.
+   * With no write in flight, while commits come concurrently (the last
+   * write, less than 10 lingers ago, held more than one), the next commit
+   * waits this long before its batch is written, so that those arriving
+   * meanwhile share the sync and the hand-offs to and from LevelDB's thread
+   * (each a thread wake-up). A commit after a quiet spell or after a lone
+   * one (a client that waits for each answer), or with 0, is written at
+   * once. While a write is in flight the next batch gathers anyway and is
+   * written when it completes.
    */
   lingerMs?: number;
 }
 
-/** Commits count as flowing while the last write finished at most this many lingers ago. */
+/** Commits count as concurrent while the last write, of more than one, finished at most this many lingers ago. */
 const FLOWING_LINGERS = 10;
 
 /** Entries per native read of a range (see readRange). */
@@ -98,8 +100,8 @@ export class LevelStore implements Store {
   private outboxSeq = 0;
   private next: OpenBatch | undefined;
   private writing = false;
-  /** When the last synced write completed (performance.now()). */
-  private lastWrite = Number.NEGATIVE_INFINITY;
+  /** When the last synced write completed, if it held more than one commit (performance.now()). */
+  private lastShared = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly db: ClassicLevel<string, string>, private readonly opts: LevelStoreOptions) {}
 
@@ -167,7 +169,7 @@ export class LevelStore implements Store {
       if (this.writing) return;
       this.writing = true;
       const linger = this.opts.lingerMs ?? 0;
-      if (linger > 0 && performance.now() - this.lastWrite < FLOWING_LINGERS * linger) setTimeout(() => void this.drain(), linger);
+      if (linger > 0 && performance.now() - this.lastShared < FLOWING_LINGERS * linger) setTimeout(() => void this.drain(), linger);
       else void this.drain();
     });
   }
@@ -182,8 +184,10 @@ export class LevelStore implements Store {
         const injected = this.opts.failWrites?.();
         if (injected) throw injected;
         await group.batch.write({ sync: true });
-        this.lastWrite = performance.now();
-        this.opts.onBatch?.(group.waiters.reduce((c, w) => c + w.count, 0), group.ops, performance.now() - t0);
+        const commits = group.waiters.reduce((c, w) => c + w.count, 0);
+        if (commits > 1) this.lastShared = performance.now();
+        else if (commits === 1) this.lastShared = Number.NEGATIVE_INFINITY; // a lone commit: no company now
+        this.opts.onBatch?.(commits, group.ops, performance.now() - t0);
         for (const w of group.waiters) w.resolve();
       } catch (e) {
         await group.batch.close().catch(() => {});
