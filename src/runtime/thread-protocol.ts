@@ -8,9 +8,9 @@
  * load, when requests arrive one by one, a wake-up per call was a tenth of
  * the gRPC thread's work. Gathered for a millisecond while other calls are
  * in flight (and the synced writes likewise, LevelStoreOptions.lingerMs),
- * record@50% took 10-20 % less server CPU per call and record at saturation
- * 20-30 % less, for up to a millisecond more latency per hop
- * (docs/benchmarks.md). A call alone in flight is not held back.
+ * record@50% took 10-20 % less server CPU per call, for up to a millisecond
+ * more latency per hop (docs/benchmarks.md). A call alone in flight is not
+ * held back.
  * Order is kept within a port, which is what makes a subscription sent
  * before a read see every event the read does not return.
  */

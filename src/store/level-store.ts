@@ -91,7 +91,7 @@ export interface LevelStoreOptions {
 }
 
 /** Commits count as concurrent while the last write, of more than one, finished at most this many lingers ago. */
-const FLOWING_LINGERS = 10;
+const CONCURRENT_WINDOW_LINGERS = 10;
 
 /** Entries per native read of a range (see readRange). */
 const RANGE_CHUNK = 64;
@@ -169,7 +169,7 @@ export class LevelStore implements Store {
       if (this.writing) return;
       this.writing = true;
       const linger = this.opts.lingerMs ?? 0;
-      if (linger > 0 && performance.now() - this.lastShared < FLOWING_LINGERS * linger) setTimeout(() => void this.drain(), linger);
+      if (linger > 0 && performance.now() - this.lastShared < CONCURRENT_WINDOW_LINGERS * linger) setTimeout(() => void this.drain(), linger);
       else void this.drain();
     });
   }
