@@ -3,7 +3,7 @@
  * crossing between the gRPC and runtime threads into one postMessage.
  */
 import { expect } from 'chai';
-import { Outbox } from '../src/runtime/thread-protocol';
+import { Outbox, OUTBOX_FULL } from '../src/runtime/thread-protocol';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -42,6 +42,23 @@ describe('Outbox', () => {
     out.send(4);
     await tick();
     expect(posted).to.deep.equal([[1], [2, 3], [4]]);
+  });
+
+  it('should not hold a full batch for the linger', async () => {
+    const posted: number[][] = [];
+    const out = new Outbox<number>((b) => posted.push(b), 1_000, () => true);
+    const all = Array.from({ length: OUTBOX_FULL + 3 }, (_, i) => i);
+    for (const n of all.slice(0, OUTBOX_FULL - 1)) out.send(n);
+    await tick();
+    expect(posted).to.deep.equal([]); // not full yet: lingering
+    for (const n of all.slice(OUTBOX_FULL - 1)) out.send(n); // the 16th fills it; the rest join before the flush runs
+    await tick();
+    expect(posted).to.deep.equal([all]);
+    out.send(99); // a new batch lingers again
+    await tick();
+    expect(posted).to.have.length(1);
+    out.flush();
+    expect(posted).to.deep.equal([all, [99]]);
   });
 
   it('should send what it holds at once on flush', () => {
