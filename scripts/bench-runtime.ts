@@ -25,7 +25,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v8 from 'node:v8';
-import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { DEFAULTS, type Config } from '../src/config';
 import { orderCommands, type OrderCommandKind } from '../src/api/order-commands';
@@ -33,6 +32,7 @@ import { packageDefinition } from '../src/api/proto-definition';
 import { schemas } from '../src/api/validate';
 import type { GatewayClients } from '../src/gateways/clients';
 import { startRuntime } from '../src/runtime/local-runtime';
+import { table } from './bench/report';
 
 const { values: argv } = parseArgs({
   options: {
@@ -87,19 +87,7 @@ const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => 
 
 interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; scavenges: number; majors: number; pauseMs: number }
 
-async function measure(name: string, requests: { kind: OrderCommandKind; bytes: Uint8Array }[], run: OrderCommandsFn): Promise<Phase> {
-  let scavenges = 0;
-  let majors = 0;
-  let pauseMs = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      pauseMs += e.duration;
-      const kind = ((e as unknown as { detail?: { kind?: number } }).detail)?.kind;
-      if (kind === 1) scavenges++; // NODE_PERFORMANCE_GC_MINOR
-      else majors++;
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
+async function measure(name: string, requests: Request[], run: OrderCommandsFn): Promise<Phase> {
   const profiler = new v8.GCProfiler();
   profiler.start();
   const used0 = v8.getHeapStatistics().used_heap_size;
@@ -115,18 +103,20 @@ async function measure(name: string, requests: { kind: OrderCommandKind; bytes: 
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const used1 = v8.getHeapStatistics().used_heap_size;
-  const stats = profiler.stop();
-  await new Promise((r) => setTimeout(r, 20)); // let the observer see the last GCs
-  obs.disconnect();
+  const gcs = profiler.stop()?.statistics ?? [];
   // Allocated = growth between GCs + what each GC found in use before it.
   let allocated = 0;
   let after = used0;
-  for (const s of stats?.statistics ?? []) {
-    allocated += s.beforeGC.heapStatistics.usedHeapSize - after;
-    after = s.afterGC.heapStatistics.usedHeapSize;
+  for (const g of gcs) {
+    allocated += g.beforeGC.heapStatistics.usedHeapSize - after;
+    after = g.afterGC.heapStatistics.usedHeapSize;
   }
   allocated += used1 - after;
-  return { name, commands: requests.length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated, scavenges, majors, pauseMs };
+  const scavenges = gcs.filter((g) => g.gcType === 'Scavenge').length;
+  return {
+    name, commands: requests.length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated,
+    scavenges, majors: gcs.length - scavenges, pauseMs: gcs.reduce((ms, g) => ms + g.cost / 1000, 0),
+  };
 }
 
 type Request = { kind: OrderCommandKind; bytes: Uint8Array };
@@ -180,9 +170,7 @@ async function main(): Promise<void> {
     (r.allocated / r.commands / 1024).toFixed(2), ((r.scavenges * 1000) / r.commands).toFixed(2), String(r.majors), ((r.pauseMs * 1000) / r.commands).toFixed(1),
   ]);
   const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd'];
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
-  process.stdout.write(`${line(head)}\n${line(width.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`${table([head, ...rows])}\n`);
 }
 
 void main().catch((e: unknown) => {

@@ -203,7 +203,8 @@ function cell(s: Stat, f: (n: number) => string, withSpread: boolean): string {
   return `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 }
 
-function table(rows: string[][]): string {
+/** Columns padded to their widest cell (the first left-aligned), a rule under the first row. */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r, n) => {
     const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
