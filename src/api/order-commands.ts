@@ -74,8 +74,9 @@ function passEncoded(method: grpc.MethodDefinition<unknown, unknown>): (value: u
 
 /**
  * The service definition with the raw methods passing request bytes through
- * and sending encoded answers as they are, and WatchMerchant sending events
- * encoded once for all of a merchant's watchers as they are.
+ * and sending encoded answers as they are, StreamOrderEvents doing the same
+ * with its events and acks (./order-event-wire.ts), and WatchMerchant
+ * sending events encoded once for all of a merchant's watchers as they are.
  */
 export function rawOrderCommands<D extends grpc.ServiceDefinition>(def: D): D {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...(def as grpc.ServiceDefinition) };
@@ -83,6 +84,8 @@ export function rawOrderCommands<D extends grpc.ServiceDefinition>(def: D): D {
     const method = out[name]!;
     out[name] = { ...method, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: passEncoded(method) };
   }
+  const ingest = out.StreamOrderEvents!;
+  out.StreamOrderEvents = { ...ingest, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: passEncoded(ingest) };
   const watch = out.WatchMerchant!;
   out.WatchMerchant = { ...watch, responseSerialize: passEncoded(watch) };
   return out as D;

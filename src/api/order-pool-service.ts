@@ -8,7 +8,6 @@ import { exhausted, invalid, OrderpoolError, unavailable } from '../domain/error
 import type { Financing, MerchantEvent } from '../domain/types';
 import type { Backend } from '../runtime/backend';
 import type { OrderPoolServiceHandlers } from '../generated/orderpool/v1/OrderPoolService';
-import type { OrderEvent__Output } from '../generated/orderpool/v1/OrderEvent';
 import type { OrderEventAck } from '../generated/orderpool/v1/OrderEventAck';
 import type { MerchantEvent as WireMerchantEvent } from '../generated/orderpool/v1/MerchantEvent';
 import { requireRole, type Auth, type Principal } from './auth';
@@ -16,8 +15,9 @@ import { wireEvent, wireFinancing, wireMerchant, wireOrder } from './convert';
 import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
-import { malformed, MalformedMessage } from './malformed';
-import { eventEncoder, runOrderCommand, type OrderCommandKind, type OrderCommands } from './order-commands';
+import { malformed } from './malformed';
+import { encodeAck, splitOrderEvent } from './order-event-wire';
+import { eventEncoder, type OrderCommandKind, type OrderCommands } from './order-commands';
 
 export interface ApiConfig {
   /** Events a watcher may have queued before it is cut off. */
@@ -90,20 +90,19 @@ export function orderPoolService(
     if (!who.roles.some((r) => r.startsWith('lender:'))) requireRole(who, platformRead(merchantId));
   };
 
-  async function applyOrderEvent(ev: OrderEvent__Output, who: Principal) {
-    requireRole(who, ['platform']);
-    if ((ev as unknown) instanceof MalformedMessage) throw malformed();
-    switch (ev.event) {
-      case 'record':
-        return runOrderCommand(core, s, 'record', ev.record);
-      case 'complete':
-        return runOrderCommand(core, s, 'complete', ev.complete);
-      case 'refund':
-        return runOrderCommand(core, s, 'refund', ev.refund);
-      default:
-        throw new OrderpoolError('INVALID_ARGUMENT', 'MISSING_FIELD', 'event: one of record, complete or refund is required', { field: 'event' },
-          [{ field: 'event', description: 'one of record, complete or refund is required' }]);
+  /**
+   * One StreamOrderEvents event, as bytes, to its ack, as bytes
+   * (./order-event-wire.ts): the event's command runs as its unary twin does.
+   */
+  function ackOf(index: number, event: Uint8Array): Promise<Uint8Array> {
+    const ev = splitOrderEvent(event);
+    const failed = (e: unknown) => encodeAck(index, 'error', toWireStatus(e, logInternal).bytes);
+    if (ev.kind === undefined) {
+      return Promise.resolve(failed(ev.problem === 'MALFORMED' ? malformed() : new OrderpoolError(
+        'INVALID_ARGUMENT', 'MISSING_FIELD', 'event: one of record, complete or refund is required', { field: 'event' },
+        [{ field: 'event', description: 'one of record, complete or refund is required' }])));
     }
+    return commands(ev.kind, ev.request).then((order) => encodeAck(index, 'order', order), failed);
   }
 
   const handlers: OrderPoolServiceHandlers = {
@@ -123,7 +122,7 @@ export function orderPoolService(
       }
       // Acks leave in input order: each event's promise is queued and the
       // head is written as soon as it settles.
-      const pending: Promise<OrderEventAck>[] = [];
+      const pending: Promise<Uint8Array>[] = [];
       let index = 0;
       let ended = false;
       let flushing = false;
@@ -135,7 +134,7 @@ export function orderPoolService(
           const ack = await pending[0]!;
           pending.shift();
           if (call.cancelled) return;
-          call.write(ack);
+          call.write(ack as unknown as OrderEventAck); // bytes: rawOrderCommands sends them as they are
           if (paused && pending.length < config.ingestWindow / 2) {
             paused = false;
             call.resume();
@@ -144,12 +143,8 @@ export function orderPoolService(
         flushing = false;
         if (ended) call.end();
       };
-      call.on('data', (ev: OrderEvent__Output) => {
-        const i = index++;
-        const p = applyOrderEvent(ev, who).then(
-          (order): OrderEventAck => ({ index: String(i), order: wireOrder(order), error: null }),
-          (e: unknown): OrderEventAck => ({ index: String(i), order: null, error: toWireStatus(e, logInternal).status }),
-        );
+      call.on('data', (event: Uint8Array) => {
+        const p = ackOf(index++, event);
         pending.push(p);
         if (pending.length >= config.ingestWindow && !paused) {
           paused = true;
