@@ -19,7 +19,7 @@ function recordCommit(merchantId: string, orderId: string): MerchantCommit {
   const m = new Merchant(merchantId);
   const { tx } = m.run(env, (mm) => mm.recordOrder({ orderId, buyerId: 'B', currency: 'USD', amount: 1000n }));
   return {
-    merchantId, snapshot: m.snapshot(), skipSnapshot: false, events: tx.events, orders: [...tx.dirtyOrders.values()],
+    merchantId, snapshot: m.snapshot(), events: tx.events, orders: [...tx.dirtyOrders.values()],
     financings: [], effects: tx.effects,
   };
 }
@@ -120,7 +120,7 @@ describe('LevelStore', () => {
       createTime: 1, seq, currency: 'USD', amount: 5n, fee: 0n, poolTotal: 10n, poolOrderCount: 1, outstanding: 5n, orderIds: [`O${seq}`],
       underCovered: false, finalState: '' as const, reason: '', deadline: 0, code: '',
     });
-    const keys = await store.commit([{ merchantId: 'M1', snapshot: m.snapshot(), skipSnapshot: false, events: [], orders: [], financings: [], effects: [effect(1), effect(2)] }]);
+    const keys = await store.commit([{ merchantId: 'M1', snapshot: m.snapshot(), events: [], orders: [], financings: [], effects: [effect(1), effect(2)] }]);
     for (const k of keys) rows.push({ key: k, effect: effect(rows.length + 1) });
     expect((await store.scanOutboxAfter('', 10)).map((r) => r.key)).to.deep.equal(keys);
     const writesBefore = batches.length;

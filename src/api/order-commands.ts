@@ -10,7 +10,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MerchantEvent, Order } from '../domain/types';
 import type { Backend } from '../runtime/backend';
-import { wireEvent, wireOrder } from './convert';
+import { wireEvent } from './convert';
+import { encodeOrder } from './order-encoder';
 import { MalformedMessage } from './malformed';
 import { packageDefinition } from './proto-definition';
 import { parse, type Schemas } from './validate';
@@ -54,7 +55,6 @@ export function runOrderCommand(core: OrderOps, s: Schemas, kind: OrderCommandKi
 }
 
 export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
-  const encodeOrder = definition.RecordOrder!.responseSerialize as (o: unknown) => Buffer;
   return async (kind, bytes) => {
     const method = definition[METHOD[kind]]!;
     let request: unknown;
@@ -63,7 +63,7 @@ export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
     } catch (e) {
       request = new MalformedMessage(e instanceof Error ? e.message : String(e));
     }
-    return encodeOrder(wireOrder(await runOrderCommand(core, s, kind, request)));
+    return encodeOrder(await runOrderCommand(core, s, kind, request));
   };
 }
 

@@ -220,14 +220,15 @@ export class Router {
   }
 
   private async runCommand<T, C>(slot: Slot, opts: CommandOptions<T, C>): Promise<T> {
-    const m = await this.load(slot);
+    // An active actor is used as it is, without a promise and a turn for load().
+    const m = slot.merchant ?? (await this.load(slot));
     let context: C | undefined;
     if (opts.prepare) {
       const p = await opts.prepare(m);
       if ('answer' in p) return p.answer;
       context = p.context;
     }
-    const env: Env = { now: this.clock.now(), config: this.config.domain, ...this.random };
+    const env: Env = { now: this.clock.now(), config: this.config.domain, newFinancingId: this.random.newFinancingId, newCode: this.random.newCode };
     const deadlineBefore = m.deadline();
     const seqBefore = m.seq;
     const stateBefore = m.state;
@@ -256,14 +257,16 @@ export class Router {
     // writes both. A merchant's first commit always writes one. On a failed
     // commit the merchant is reloaded, so setting snapshotSeq before the write
     // is safe.
-    const sameMachine = m.state === stateBefore && m.active?.financingId === financingBefore &&
-      tx.events.every((e) => e.financing === undefined || e.financing.financingId === financingBefore);
+    let sameMachine = m.state === stateBefore && m.active?.financingId === financingBefore;
+    for (let i = 0; sameMachine && i < tx.events.length; i++) {
+      const f = tx.events[i]!.financing;
+      if (f !== undefined && f.financingId !== financingBefore) sameMachine = false;
+    }
     const writeSnapshot = m.snapshotSeq === 0 || m.seq - m.snapshotSeq >= SNAPSHOT_EVERY || !sameMachine;
     if (writeSnapshot) m.snapshotSeq = m.seq;
     const commit: MerchantCommit = {
       merchantId: m.merchantId,
-      snapshot: m.snapshot(),
-      skipSnapshot: !writeSnapshot,
+      snapshot: writeSnapshot ? m.snapshot() : undefined,
       events: tx.events,
       orders: [...tx.dirtyOrders.values()],
       financings: writeSnapshot ? financingsToWrite(tx, m.active) : [],

@@ -3,7 +3,7 @@
  * (ids are printable ASCII, so they never contain it):
  *
  *   s <m>                 merchant snapshot (up to 15 order-only events behind the
- *                         journal: MerchantCommit.skipSnapshot; loading replays them)
+ *                         journal: a MerchantCommit without a snapshot; loading replays them)
  *   e <m> <seq:12>        journal event
  *   o <m> <order_id>      order
  *   f <m> <financing_id>  financing
@@ -120,7 +120,7 @@ export class LevelStore implements Store {
 
   private opsOf(c: MerchantCommit, ops: Op[]): void {
     const m = c.merchantId;
-    if (!c.skipSnapshot) ops.push({ type: 'put', key: k.snap(m), value: encodeRecord(RECORDS.snapshot, c.snapshot) });
+    if (c.snapshot) ops.push({ type: 'put', key: k.snap(m), value: encodeRecord(RECORDS.snapshot, c.snapshot) });
     for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encodeRecord(RECORDS.event, e) });
     for (const o of c.orders) ops.push({ type: 'put', key: k.order(m, o.orderId), value: encodeRecord(RECORDS.order, o) });
     for (const f of c.financings) ops.push({ type: 'put', key: k.financing(m, f.financingId), value: encodeRecord(RECORDS.financing, f) });

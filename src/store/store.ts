@@ -21,17 +21,17 @@ export interface RequestRecord {
 
 export interface MerchantCommit {
   merchantId: string;
-  snapshot: MerchantSnapshot;
   /**
-   * The store may leave the stored snapshot as it is: the command left the
-   * machine in the same state with the same active financing, and the stored
-   * snapshot is recent, so loadMerchant's journal tail replays what it lacks
-   * (the active financing's figures, history counters, next arrival) on top
-   * of the orders, which are always written. Such a commit carries no
-   * financing record either: the stored active financing stays the
-   * snapshot's. Writing it anyway is always correct.
+   * The new snapshot, or undefined: the store leaves the stored snapshot as
+   * it is. A command leaves it out when it left the machine in the same
+   * state with the same active financing and the stored snapshot is recent,
+   * so loadMerchant's journal tail replays what it lacks (the active
+   * financing's figures, history counters, next arrival) on top of the
+   * orders, which are always written. Such a commit carries no financing
+   * record either: the stored active financing stays the snapshot's. Writing
+   * it anyway is always correct.
    */
-  skipSnapshot?: boolean;
+  snapshot: MerchantSnapshot | undefined;
   events: MerchantEvent[];
   orders: Order[];
   financings: Financing[];

@@ -296,7 +296,7 @@ export class MemoryStore implements Store {
 
   private opsOf(c: MerchantCommit, ops: Op[], keys: string[]): void {
     const m = c.merchantId;
-    if (!c.skipSnapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encodeRecord(RECORDS.snapshot, c.snapshot) });
+    if (c.snapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encodeRecord(RECORDS.snapshot, c.snapshot) });
     for (const e of c.events) ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encodeRecord(RECORDS.event, e) });
     for (const o of c.orders) ops.push({ type: 'put', group: g.orders(m), sub: o.orderId, value: encodeRecord(RECORDS.order, o) });
     for (const f of c.financings) ops.push({ type: 'put', group: g.financings(m), sub: f.financingId, value: encodeRecord(RECORDS.financing, f) });
