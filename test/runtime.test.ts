@@ -14,9 +14,62 @@ describe('runtime: shards, group commit, activation and passivation', () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) =>
       h.api.recordOrder({ merchantId: `M${i % 50}`, orderId: `O${i}`, buyerId: 'B', amount: usd(100) })));
     const commits = batches.reduce((a, b) => a + b, 0);
-    expect(commits).to.equal(200);
-    expect(batches.length).to.be.lessThan(200);
+    // One commit per merchant command, or fewer: a merchant's queued commands share one (R6).
+    expect(commits).to.be.within(50, 200);
+    expect(batches.length).to.be.lessThan(commits);
     expect(Math.max(...batches)).to.be.greaterThan(1);
+    for (let i = 0; i < 50; i++) expect((await h.api.getMerchant({ merchantId: `M${i}` })).lastSequence).to.equal('4');
+  });
+
+  it('should commit a merchant\'s queued commands together and answer each as it would have alone (R6)', async () => {
+    const batches: number[] = [];
+    h = await startHarness({ store: { onBatch: (commits) => void batches.push(commits) } });
+    await h.api.recordOrder({ merchantId: 'G', orderId: 'O0', buyerId: 'B', amount: usd(100) });
+    batches.length = 0;
+    const calls: Promise<unknown>[] = [];
+    for (let i = 1; i <= 30; i++) calls.push(h.api.recordOrder({ merchantId: 'G', orderId: `O${i}`, buyerId: 'B', amount: usd(100 + i) }));
+    calls.push(h.api.recordOrder({ merchantId: 'G', orderId: 'O5', buyerId: 'B', amount: usd(1) })); // O5 with another amount
+    calls.push(h.api.recordOrder({ merchantId: 'G', orderId: 'O7', buyerId: 'B', amount: usd(107) })); // O7 again: the same answer
+    calls.push(h.api.completeOrder({ merchantId: 'G', orderId: 'O3' }));
+    calls.push(h.api.completeOrder({ merchantId: 'G', orderId: 'NOPE' }));
+    calls.push(h.api.refundOrder({ merchantId: 'G', orderId: 'O3', reason: 'late' })); // after its completion
+    const r = await Promise.allSettled(calls);
+    for (let i = 0; i < 30; i++) {
+      const o = (r[i] as PromiseFulfilledResult<{ orderId: string; amount: { minorUnits: string }; state: string }>).value;
+      expect(o.orderId).to.equal(`O${i + 1}`);
+      expect(o.amount.minorUnits).to.equal(String(101 + i));
+      expect(o.state).to.equal('ORDER_STATE_OPEN'); // O3 as recorded, before the completion behind it
+    }
+    expect((r[30] as PromiseRejectedResult).reason.code).to.equal(grpc.status.ALREADY_EXISTS);
+    expect((r[31] as PromiseFulfilledResult<{ orderId: string }>).value.orderId).to.equal('O7');
+    expect((r[32] as PromiseFulfilledResult<{ state: string }>).value.state).to.equal('ORDER_STATE_COMPLETED');
+    expect((r[33] as PromiseRejectedResult).reason.code).to.equal(grpc.status.NOT_FOUND);
+    expect((r[34] as PromiseRejectedResult).reason.code).to.equal(grpc.status.FAILED_PRECONDITION);
+    expect((await h.api.getMerchant({ merchantId: 'G' })).lastSequence).to.equal('32');
+    expect(batches.reduce((a, b) => a + b, 0)).to.be.lessThan(31);
+    // What the group wrote is what a reload reads.
+    await h.restart();
+    expect((await h.api.getMerchant({ merchantId: 'G' })).lastSequence).to.equal('32');
+    expect((await h.api.getOrder({ merchantId: 'G', orderId: 'O30' })).amount?.minorUnits).to.equal('130');
+    expect((await h.api.getOrder({ merchantId: 'G', orderId: 'O3' })).state).to.equal('ORDER_STATE_COMPLETED');
+  });
+
+  it('should fail every command of a group whose commit fails, and change nothing (R6)', async () => {
+    let fail = false;
+    h = await startHarness({ store: { failWrites: () => (fail ? new Error('EIO: simulated') : undefined) } });
+    await h.api.recordOrder({ merchantId: 'G', orderId: 'O0', buyerId: 'B', amount: usd(100) });
+    fail = true;
+    const r = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => h.api.recordOrder({ merchantId: 'G', orderId: `O${i + 1}`, buyerId: 'B', amount: usd(100) })),
+      h.api.recordOrder({ merchantId: 'G', orderId: 'O0', buyerId: 'B', amount: usd(5) }), // an error computed on the group's state
+    ]);
+    fail = false;
+    for (const x of r) {
+      expect(x.status).to.equal('rejected');
+      expect(((x as PromiseRejectedResult).reason as grpc.ServiceError).code).to.equal(grpc.status.UNAVAILABLE);
+    }
+    expect((await h.api.getMerchant({ merchantId: 'G' })).lastSequence).to.equal('1');
+    await expectError(h.api.getOrder({ merchantId: 'G', orderId: 'O1' }), grpc.status.NOT_FOUND, 'ORDER_NOT_FOUND');
   });
 
   it('should keep at most --max-active-merchants in memory and reload passivated ones intact', async () => {

@@ -299,12 +299,13 @@ export function orderPoolService(
         const firstNew = queue.findIndex((e) => e.seq >= next);
         queue.splice(0, firstNew === -1 ? queue.length : firstNew);
       }
+      // Written first: one commit may carry many events (a group, router R6),
+      // and a watcher that keeps up takes them all at once.
+      if (live) pumpQueue();
       if (queue.length > config.watchBuffer) {
         finish(exhausted('WATCHER_TOO_SLOW', `watcher fell more than ${config.watchBuffer} events behind; resume from last_sequence + 1`, 0,
           { last_sequence: String(next - 1) }));
-        return;
       }
-      if (live) pumpQueue();
     });
     closers.add(finish);
     call.on('cancelled', () => finish());

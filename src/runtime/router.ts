@@ -17,10 +17,19 @@
  *     already). The order bound is what bounds memory: merchants differ in
  *     size by orders of magnitude.
  *  R5 Bounded queues: a full mailbox or shard gives RESOURCE_EXHAUSTED.
+ *  R6 Commands queued together share a commit: when an actor takes a command
+ *     that needs nothing from the store (no prepare, no request record) and
+ *     more such commands wait behind it, it runs them one after another and
+ *     commits their events in one MerchantCommit. Every answer, errors
+ *     included, waits for that commit, since each was computed on the
+ *     state the commands before it left; if the commit fails, all of them
+ *     fail with it. While a commit is on disk the next commands queue, so a
+ *     busy merchant's commands go in groups instead of one per synced
+ *     batch.
  */
 import { ensureError, exhausted, unavailable } from '../domain/errors';
 import { Merchant, type DomainConfig, type Env, type Tx } from '../domain/merchant';
-import type { Effect, Financing, MerchantEvent } from '../domain/types';
+import type { Effect, Financing, MerchantEvent, Order } from '../domain/types';
 import type { MerchantCommit, RequestRecord, Store } from '../store/store';
 import type { Clock } from './clock';
 
@@ -42,10 +51,28 @@ export interface Committed {
   deadline: { at: number; financingId: string };
 }
 
-type Task = () => Promise<void>;
+/** A mailbox entry: a read or command, and how to answer its caller. */
+interface Task {
+  work: (slot: Slot) => Promise<unknown>;
+  /** Set for a command that may share its commit with the commands queued after it (R6). */
+  body: ((m: Merchant) => unknown) | undefined;
+  resolve: (value: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Commands that share one commit at most (R6). */
+const MAX_GROUP = 64;
+
+/** The state a command or group of commands started from: what decides the snapshot write and the timer row. */
+interface Before {
+  deadline: number;
+  state: string;
+  financingId: string | undefined;
+}
 
 interface Slot {
   merchantId: string;
+  shard: Shard;
   merchant: Merchant | undefined;
   mailbox: Task[];
   running: boolean;
@@ -97,9 +124,21 @@ function fnv1a(s: string): number {
  * events changed, and the active one, which earlier commands may have changed
  * without writing it (see runCommand).
  */
-function financingsToWrite(tx: Tx, active: Financing | null): Financing[] {
+function financingsToWrite(tx: Pick<Tx, 'financings'>, active: Financing | null): Financing[] {
   if (!active) return [...tx.financings.values()];
   return [...new Map(tx.financings).set(active.financingId, active).values()];
+}
+
+/** What the commands of a group changed, in their order: later versions of an order or financing win. */
+function mergeTxs(txs: Tx[]): Pick<Tx, 'events' | 'effects' | 'dirtyOrders' | 'financings'> {
+  const out = { events: [] as MerchantEvent[], effects: [] as Effect[], dirtyOrders: new Map<string, Order>(), financings: new Map<string, Financing>() };
+  for (const tx of txs) {
+    for (const e of tx.events) out.events.push(e);
+    for (const e of tx.effects) out.effects.push(e);
+    for (const [id, o] of tx.dirtyOrders) out.dirtyOrders.set(id, o);
+    for (const [id, f] of tx.financings) out.financings.set(id, f);
+  }
+  return out;
 }
 
 export class Router {
@@ -141,7 +180,8 @@ export class Router {
 
   /** Runs a command: compute, persist, then answer (R2). */
   command<T, C = undefined>(merchantId: string, opts: CommandOptions<T, C>): Promise<T> {
-    return this.enqueue(merchantId, (slot) => this.runCommand(slot, opts));
+    const shareable = !opts.prepare && !opts.request ? (m: Merchant) => opts.body(m, undefined) : undefined;
+    return this.enqueue(merchantId, (slot) => this.runCommand(slot, opts), shareable);
   }
 
   /** Resolves when no command is running or queued. */
@@ -154,7 +194,7 @@ export class Router {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  private enqueue<T>(merchantId: string, work: (slot: Slot) => Promise<T>): Promise<T> {
+  private enqueue<T>(merchantId: string, work: (slot: Slot) => Promise<T>, body?: (m: Merchant) => unknown): Promise<T> {
     const shard = this.shards[this.shardOf(merchantId)]!;
     let slot = shard.slots.get(merchantId);
     if (slot && slot.mailbox.length >= this.config.maxMailbox) {
@@ -164,7 +204,7 @@ export class Router {
       return Promise.reject(exhausted('SHARD_BUSY', 'the service is overloaded', 100));
     }
     if (!slot) {
-      slot = { merchantId, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0 };
+      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0 };
       shard.slots.set(merchantId, slot);
     } else {
       // Map order is recency order: move to the back.
@@ -175,28 +215,41 @@ export class Router {
     shard.queued++;
     this.inFlight++;
     return new Promise<T>((resolve, reject) => {
-      s.mailbox.push(async () => {
-        try {
-          resolve(await work(s));
-        } catch (e) {
-          reject(e);
-        } finally {
-          shard.queued--;
-          this.inFlight--;
-          s.lastUsed = Date.now();
-          if (this.inFlight === 0 && this.draining) {
-            this.draining();
-            this.draining = undefined;
-          }
-        }
-      });
+      s.mailbox.push({ work, body, resolve: resolve as (v: unknown) => void, reject });
       if (!s.running) void this.pump(s);
     });
   }
 
+  /** Bookkeeping once a task is answered. */
+  private done(slot: Slot, tasks: number): void {
+    slot.shard.queued -= tasks;
+    this.inFlight -= tasks;
+    slot.lastUsed = Date.now();
+    if (this.inFlight === 0 && this.draining) {
+      this.draining();
+      this.draining = undefined;
+    }
+  }
+
   private async pump(slot: Slot): Promise<void> {
     slot.running = true;
-    while (slot.mailbox.length > 0) await slot.mailbox.shift()!();
+    const box = slot.mailbox;
+    while (box.length > 0) {
+      let n = 1;
+      if (box[0]!.body) while (n < box.length && n < MAX_GROUP && box[n]!.body) n++;
+      if (n > 1) {
+        await this.runGroup(slot, box.splice(0, n));
+        continue;
+      }
+      const task = box.shift()!;
+      try {
+        task.resolve(await task.work(slot));
+      } catch (e) {
+        task.reject(e);
+      } finally {
+        this.done(slot, 1);
+      }
+    }
     slot.running = false;
     if (this.overCap()) this.evictOverCap();
   }
@@ -228,11 +281,9 @@ export class Router {
       if ('answer' in p) return p.answer;
       context = p.context;
     }
-    const env: Env = { now: this.clock.now(), config: this.config.domain, newFinancingId: this.random.newFinancingId, newCode: this.random.newCode };
-    const deadlineBefore = m.deadline();
+    const env = this.env();
+    const before = this.before(m);
     const seqBefore = m.seq;
-    const stateBefore = m.state;
-    const financingBefore = m.active?.financingId;
     let tx: Tx;
     let result: T;
     try {
@@ -243,6 +294,75 @@ export class Router {
     }
     this.hold(slot);
     if (tx.events.length === 0) return result;
+    const request = opts.request ? { requestId: opts.request.requestId, record: opts.request.record(result, tx) } : undefined;
+    await this.persist(slot, m, before, [tx], request);
+    if (tx.failure) throw tx.failure;
+    return result;
+  }
+
+  /**
+   * Runs queued commands that need nothing from the store one after another
+   * and commits them together (R6), then answers each. A command that throws
+   * having changed the state (a bug) is answered with its error; the others
+   * go back to the front of the mailbox and run again on the state reloaded
+   * from disk, since nothing of the group was written.
+   */
+  private async runGroup(slot: Slot, tasks: Task[]): Promise<void> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const txs: Tx[] = [];
+    try {
+      const m = slot.merchant ?? (await this.load(slot));
+      const env = this.env();
+      const before = this.before(m);
+      for (let i = 0; i < tasks.length; i++) {
+        const seq = m.seq;
+        try {
+          const { tx, result } = m.run(env, tasks[i]!.body!);
+          if (tx.events.length > 0) txs.push(tx);
+          outcomes.push(tx.failure ? { ok: false, value: tx.failure } : { ok: true, value: result });
+        } catch (e) {
+          if (m.seq === seq) {
+            outcomes.push({ ok: false, value: e });
+            continue;
+          }
+          this.forget(slot);
+          slot.mailbox.unshift(...tasks.slice(0, i), ...tasks.slice(i + 1));
+          tasks[i]!.reject(e);
+          this.done(slot, 1);
+          return;
+        }
+      }
+      this.hold(slot);
+      if (txs.length > 0) await this.persist(slot, m, before, txs, undefined);
+    } catch (e) {
+      for (const t of tasks) t.reject(e);
+      this.done(slot, tasks.length);
+      return;
+    }
+    for (let i = 0; i < tasks.length; i++) {
+      const o = outcomes[i]!;
+      if (o.ok) tasks[i]!.resolve(o.value);
+      else tasks[i]!.reject(o.value);
+    }
+    this.done(slot, tasks.length);
+  }
+
+  private env(): Env {
+    return { now: this.clock.now(), config: this.config.domain, newFinancingId: this.random.newFinancingId, newCode: this.random.newCode };
+  }
+
+  private before(m: Merchant): Before {
+    return { deadline: m.deadline(), state: m.state, financingId: m.active?.financingId };
+  }
+
+  /**
+   * Commits the events of one or more commands run since `before`, in one
+   * MerchantCommit, then publishes them and hands their effects to delivery
+   * (R2). On failure the actor is reloaded from disk on next use and the
+   * error is STORE_UNAVAILABLE.
+   */
+  private async persist(slot: Slot, m: Merchant, before: Before, txs: Tx[], request: MerchantCommit['request']): Promise<void> {
+    const tx = txs.length === 1 ? txs[0]! : mergeTxs(txs);
     const deadlineAfter = m.deadline();
     // A command that leaves the machine where it was (same state, and its
     // events carry no financing but the active one: recording orders, and the
@@ -257,10 +377,10 @@ export class Router {
     // writes both. A merchant's first commit always writes one. On a failed
     // commit the merchant is reloaded, so setting snapshotSeq before the write
     // is safe.
-    let sameMachine = m.state === stateBefore && m.active?.financingId === financingBefore;
+    let sameMachine = m.state === before.state && m.active?.financingId === before.financingId;
     for (let i = 0; sameMachine && i < tx.events.length; i++) {
       const f = tx.events[i]!.financing;
-      if (f !== undefined && f.financingId !== financingBefore) sameMachine = false;
+      if (f !== undefined && f.financingId !== before.financingId) sameMachine = false;
     }
     const writeSnapshot = m.snapshotSeq === 0 || m.seq - m.snapshotSeq >= SNAPSHOT_EVERY || !sameMachine;
     if (writeSnapshot) m.snapshotSeq = m.seq;
@@ -271,9 +391,9 @@ export class Router {
       orders: [...tx.dirtyOrders.values()],
       financings: writeSnapshot ? financingsToWrite(tx, m.active) : [],
       effects: tx.effects,
-      timer: { before: deadlineBefore, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
+      timer: { before: before.deadline, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
     };
-    if (opts.request) commit.request = { requestId: opts.request.requestId, record: opts.request.record(result, tx) };
+    if (request) commit.request = request;
     let keys: string[];
     try {
       keys = await this.store.commit([commit]);
@@ -287,8 +407,6 @@ export class Router {
       effects: tx.effects.map((effect, i) => ({ key: keys[i]!, effect })),
       deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
     });
-    if (tx.failure) throw tx.failure;
-    return result;
   }
 
   /** Recounts the slot's orders in ordersHeld (after a load or a command). */
