@@ -16,7 +16,7 @@
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { alreadyExists, exhausted, invalid, notFound, OrderpoolError, precondition, denied } from './errors';
 import { covers, minBig, shareOf } from './money';
-import { initialMachine, restoreMachine, stateName, step, type EffectAction, type MachineSnapshot, type MachineStateName } from './merchant-machine';
+import { initialMachine, restoreMachine, stateName, step, type EffectAction, type MachineState, type MachineStateName } from './merchant-machine';
 import { ENDED, type Effect, type EventType, type Financing, type FinancingStatus, type Lender, type MerchantEvent, type Order } from './types';
 
 export interface DomainConfig {
@@ -88,7 +88,7 @@ export interface RequestFinancingCommand { lenderId: string; currency: string; a
 
 export class Merchant {
   seq = 0;
-  machine: MachineSnapshot = initialMachine();
+  machine: MachineState = initialMachine();
   readonly orders = new Map<string, Order>();
   /** Order ids in the active pool, in pledge order. */
   readonly pool = new Set<string>();
