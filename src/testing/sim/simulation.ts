@@ -13,8 +13,12 @@
  *  - process: a crash kills the life between any two steps; a restart builds
  *             a new Core/Router/Delivery over the same durable state.
  *
- * Delivery's backoff is real setTimeout: it runs with retryBaseMs = retryMaxMs
- * = 0, and after each step the simulator waits until the system is quiescent
+ * Delivery's backoff is a real setTimeout of at least retryBaseMs / 2; it
+ * runs with retryBaseMs = retryMaxMs = one hour, so the real timer never
+ * fires: the simulator cancels it and runs the retry itself at a fixed point
+ * (with 0 ms, the timer raced the simulator's takeover, and which came first
+ * depended on how long the event loop's turns took: a seed did not always
+ * replay). After each step the simulator waits until the system is quiescent
  * (no microtask chain running, no lane in backoff), so every step sees the
  * same state on every run: a seed replays exactly.
  *
@@ -154,6 +158,8 @@ const AFTER_VERIFY: ReadonlySet<FinancingStatus> = new Set(['NOTIFIED', 'SETTLIN
 const AFTER_CONFIRM: ReadonlySet<FinancingStatus> = new Set(['SETTLING', 'REPAID']);
 /** A cancelled timer: marks a lane whose backoff retry the simulator holds. */
 const HELD = setTimeout(() => {}, 0);
+/** Delivery's retry backoff in the simulation: long enough that only the simulator fires a retry (see the header). */
+const HOUR = 3_600_000;
 clearTimeout(HELD);
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 
@@ -354,7 +360,7 @@ export class Simulation {
 
   /**
    * Waits until nothing runs: no microtask chain, no lane retrying. A lane in
-   * backoff has its (0 ms) retry timer taken over by the simulator: the real
+   * backoff has its retry timer taken over by the simulator: the real
    * timer is cancelled and the same callback Delivery would run is run here,
    * at a deterministic point, at most a few times per step (a lane that keeps
    * failing, e.g. while the disk fails, waits for the next step instead of
@@ -407,7 +413,7 @@ export class Simulation {
     };
     const core = new Core(store, this.clock, this.runtime, random, silent);
     const delivery = new Delivery(store, clients, {
-      retryBaseMs: 0, retryMaxMs: 0, callTimeoutMs: 1000, maxCoalesce: this.maxCoalesce, maxInFlight: this.maxInFlight, lingerMs: this.lingerMs,
+      retryBaseMs: HOUR, retryMaxMs: HOUR, callTimeoutMs: 1000, maxCoalesce: this.maxCoalesce, maxInFlight: this.maxInFlight, lingerMs: this.lingerMs,
     }, silent, () => this.clock.now(), this.clock);
     core.delivery = delivery;
     const unsubscribe: (() => void)[] = [];
