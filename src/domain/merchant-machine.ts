@@ -7,7 +7,7 @@
  * Context holds only the active financing's scalars (DESIGN.md: keep large
  * collections out of copied context); the order book lives in MerchantState.
  */
-import { assign, createActor, initialTransition, setup, type SnapshotFrom } from 'xstate';
+import { assign, createActor, initialTransition, setup } from 'xstate';
 import type { EventType, Financing } from './types';
 
 export interface MachineContext {
@@ -119,7 +119,6 @@ export const merchantMachine = setup({
   },
 });
 
-export type MachineSnapshot = SnapshotFrom<typeof merchantMachine>;
 export type MachineStateName = 'idle' | 'collecting' | 'totaling' | 'awaiting_verification' | 'notified' | 'settling';
 
 /**
