@@ -334,6 +334,9 @@ function baseResult(scenario: string, rep: number, loop: ScenarioResult['loop'],
       main: pct(cpu.end.threads.main - cpu.begin.threads.main),
       runtime: pct(cpu.end.threads.runtime - cpu.begin.threads.runtime),
       other: pct(cpu.end.threads.other - cpu.begin.threads.other),
+      mainWait: pct(cpu.end.threads.wait.main - cpu.begin.threads.wait.main),
+      runtimeWait: pct(cpu.end.threads.wait.runtime - cpu.begin.threads.wait.runtime),
+      otherWait: pct(cpu.end.threads.wait.other - cpu.begin.threads.wait.other),
     } : null,
     gatewayCpuPct: pct(gatewayCpuMs),
     generatorCpuPct: genMs.map(pct),
@@ -607,7 +610,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\norderpool benchmark, ${meta.mode} mode (${cfg.reps} x ${cfg.durationMs / 1000} s per scenario${cfg.reps > 1 ? '; median (min–max)' : ''}), `
     + `${meta.date}, node ${meta.node}, ${CPUS} CPUs, load average before ${load0.map((l) => l.toFixed(2)).join(' ')}\n\n${table}\n\n`
     + `srv CPU = the server process (all threads) from /proc; gen CPU = the busiest load-generator process (of ${cfg.workers}), % of one core;\n`
-    + `server threads: the gRPC (main) thread, the runtime thread, and the rest (V8's GC helpers, LevelDB's compaction, libuv's pool), % of one core;\n`
+    + `server threads: the gRPC (main) thread, the runtime thread, and the rest (V8's GC helpers, LevelDB's compaction, libuv's pool), % of one core,\n`
+    + `  running, and runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat);\n`
     + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`
     + `\n${diskLine(disk)}\n`);
   const broken = summary.filter((s) => !(s.throughput.median > 0));

@@ -39,11 +39,26 @@ export interface ThreadCpu {
   runtime: number;
   /** Every other thread: V8's GC helpers, LevelDB's compaction, libuv's pool. */
   other: number;
+  /**
+   * Time the same threads were runnable but waiting for a CPU, in ms
+   * (`/proc/<pid>/task/<tid>/schedstat`, second field; NaN without it). On a
+   * machine whose cores are all busy, a thread waits about as long as it runs.
+   */
+  wait: { main: number; runtime: number; other: number };
+}
+
+/** Run-queue wait of a thread so far, in ms (NaN if the kernel does not keep it). */
+function waitMs(file: string): number {
+  try {
+    return Number(fs.readFileSync(file, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
 }
 
 /** CPU time of a process's threads so far, in ms, by role (NaN if it cannot be read). */
 export function threadCpuMs(pid: number): ThreadCpu {
-  const out: ThreadCpu = { main: 0, runtime: 0, other: 0 };
+  const out: ThreadCpu = { main: 0, runtime: 0, other: 0, wait: { main: 0, runtime: 0, other: 0 } };
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
       let ms: number;
@@ -54,13 +69,13 @@ export function threadCpuMs(pid: number): ThreadCpu {
       } catch {
         continue; // the thread ended meanwhile
       }
-      if (Number(tid) === pid) out.main += ms;
-      else if (name === RUNTIME_THREAD_NAME) out.runtime += ms;
-      else out.other += ms;
+      const role = Number(tid) === pid ? 'main' : name === RUNTIME_THREAD_NAME ? 'runtime' : 'other';
+      out[role] += ms;
+      out.wait[role] += waitMs(`/proc/${pid}/task/${tid}/schedstat`);
     }
     return out;
   } catch {
-    return { main: NaN, runtime: NaN, other: NaN };
+    return { main: NaN, runtime: NaN, other: NaN, wait: { main: NaN, runtime: NaN, other: NaN } };
   }
 }
 

@@ -30,7 +30,7 @@ export interface ScenarioResult {
   serverCpuPct: number;
   serverCpuMsPerOp: number;
   /** The server's threads by role, % of one core (null when its pid is unknown). */
-  serverThreadsPct: { main: number; runtime: number; other: number } | null;
+  serverThreadsPct: { main: number; runtime: number; other: number; mainWait: number; runtimeWait: number; otherWait: number } | null;
   gatewayCpuPct: number;
   /** Per generator process, % of one core. */
   generatorCpuPct: number[];
@@ -117,7 +117,7 @@ export interface Summary {
   p99Ms: Stat;
   serverCpuMsPerOp: Stat;
   serverCpuPct: Stat;
-  serverThreadsPct: { main: Stat; runtime: Stat; other: Stat } | null;
+  serverThreadsPct: { main: Stat; runtime: Stat; other: Stat; mainWait: Stat; runtimeWait: Stat; otherWait: Stat } | null;
   generatorCpuPctMax: Stat;
   machineBusyPct: Stat;
   otherCpuPct: Stat;
@@ -163,6 +163,9 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         main: stat(rs.map((r) => r.serverThreadsPct!.main)),
         runtime: stat(rs.map((r) => r.serverThreadsPct!.runtime)),
         other: stat(rs.map((r) => r.serverThreadsPct!.other)),
+        mainWait: stat(rs.map((r) => r.serverThreadsPct!.mainWait)),
+        runtimeWait: stat(rs.map((r) => r.serverThreadsPct!.runtimeWait)),
+        otherWait: stat(rs.map((r) => r.serverThreadsPct!.otherWait)),
       } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
@@ -235,8 +238,12 @@ export function renderSummary(sums: Summary[], cpus: number): string {
   const lines = [table(rows)];
   const threads = sums.filter((s) => s.serverThreadsPct);
   if (threads.length) {
-    lines.push('', table([['server threads, % of one core', 'gRPC (main)', 'runtime', 'other (GC helpers, LevelDB, libuv)'],
-      ...threads.map((s) => [s.scenario, fmtNum(s.serverThreadsPct!.main.median), fmtNum(s.serverThreadsPct!.runtime.median), fmtNum(s.serverThreadsPct!.other.median)])]), '');
+    lines.push('', table([['server threads, % of one core', 'gRPC (main)', 'runtime', 'other (GC helpers, LevelDB, libuv)', 'waiting for a CPU: gRPC / runtime / other'],
+      ...threads.map((s) => {
+        const t = s.serverThreadsPct!;
+        return [s.scenario, fmtNum(t.main.median), fmtNum(t.runtime.median), fmtNum(t.other.median),
+          `${fmtNum(t.mainWait.median)} / ${fmtNum(t.runtimeWait.median)} / ${fmtNum(t.otherWait.median)}`];
+      })]), '');
   }
   for (const s of sums) {
     if (s.settle) {
