@@ -54,6 +54,35 @@ describe('runtime: shards, group commit, activation and passivation', () => {
     expect((await h.api.getOrder({ merchantId: 'G', orderId: 'O3' })).state).to.equal('ORDER_STATE_COMPLETED');
   });
 
+  it('should answer a command that breaks mid-group with its error and run the rest again on the state on disk (R6)', async () => {
+    h = await startHarness();
+    const router = h.server.core.router;
+    const cmd = (orderId: string) => ({ orderId, buyerId: 'B', currency: 'USD', amount: 100n });
+    const first = router.command('G', { body: (m) => m.recordOrder(cmd('O1')) });
+    // Queued while O1's commit is on disk: one group of three.
+    const before = router.command('G', { body: (m) => m.recordOrder(cmd('O2')) });
+    const broken = router.command('G', {
+      body: (m) => {
+        m.recordOrder(cmd('O3'));
+        throw new Error('a bug after the state changed');
+      },
+    });
+    const after = router.command('G', { body: (m) => m.recordOrder(cmd('O4')) });
+    await first;
+    const [b, x, a] = await Promise.allSettled([before, broken, after]);
+    expect(b.status).to.equal('fulfilled');
+    expect(a.status).to.equal('fulfilled');
+    expect(x.status).to.equal('rejected');
+    expect(((x as PromiseRejectedResult).reason as Error).message).to.equal('a bug after the state changed');
+    // Nothing of the broken command survives; the others ran again and were written once.
+    const m = await h.api.getMerchant({ merchantId: 'G' });
+    expect(m.lastSequence).to.equal('3');
+    await expectError(h.api.getOrder({ merchantId: 'G', orderId: 'O3' }), grpc.status.NOT_FOUND, 'ORDER_NOT_FOUND');
+    for (const id of ['O1', 'O2', 'O4']) expect((await h.api.getOrder({ merchantId: 'G', orderId: id })).orderId).to.equal(id);
+    await h.restart();
+    expect((await h.api.getMerchant({ merchantId: 'G' })).lastSequence).to.equal('3');
+  });
+
   it('should fail every command of a group whose commit fails, and change nothing (R6)', async () => {
     let fail = false;
     h = await startHarness({ store: { failWrites: () => (fail ? new Error('EIO: simulated') : undefined) } });
