@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type * as grpc from '@grpc/grpc-js';
 import { packageDefinition } from '../src/api/proto-definition';
-import { encodeAck, splitOrderEvent } from '../src/api/order-event-wire';
+import { splitOrderEvent } from '../src/api/order-event-wire';
+import { encodeAck } from '../src/api/order-encoder';
 import { toWireStatus } from '../src/api/status';
 import { invalid } from '../src/domain/errors';
 
@@ -27,15 +28,18 @@ describe('StreamOrderEvents wire (order-event-wire.ts)', () => {
     }
   });
 
-  it('should skip unknown fields of every wire type, as a protobuf decoder does', () => {
+  it('should skip unknown fields of every wire type, groups included, as a protobuf decoder does', () => {
     const inner = svc.CompleteOrder!.requestSerialize(complete);
     const unknown = Buffer.from([
       (9 << 3) | 0, 0xac, 0x02, // varint
       (10 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8, // fixed64
       (11 << 3) | 5, 1, 2, 3, 4, // fixed32
       (12 << 3) | 2, 2, 0xff, 0xff, // bytes
+      (13 << 3) | 3, (1 << 3) | 0, 5, (13 << 3) | 4, // a group (deprecated), with a varint inside
     ]);
-    const split = splitOrderEvent(Buffer.concat([unknown, lenField(2, inner), unknown]));
+    const bytes = Buffer.concat([unknown, lenField(2, inner), unknown]);
+    expect((stream.requestDeserialize(bytes) as { event: string }).event).to.equal('complete'); // protobufjs reads it the same
+    const split = splitOrderEvent(bytes);
     expect(split.kind).to.equal('complete');
     if (split.kind) expect(Buffer.from(split.request).equals(inner)).to.equal(true);
   });
@@ -63,7 +67,8 @@ describe('StreamOrderEvents wire (order-event-wire.ts)', () => {
       Buffer.from([0x0a]), // tag without its length
       Buffer.from([0x08, 1]), // record with the varint wire type
       Buffer.from([0x00, 1]), // field 0
-      Buffer.from([(9 << 3) | 3]), // a group
+      Buffer.from([(9 << 3) | 3]), // a group never ended
+      Buffer.from([(9 << 3) | 4]), // an end of group without its start
       Buffer.from([(9 << 3) | 1, 1, 2]), // fixed64 cut short
       Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), // varint over 10 bytes
     ]) {

@@ -7,7 +7,9 @@
  * and one fork per nested Money or Timestamp; that was a fifth of everything
  * a RecordOrder allocated in the runtime thread. This writes the same bytes
  * (test/order-encoder.test.ts compares them with proto-loader's for the same
- * order) into one scratch buffer and copies them out once.
+ * order) into one scratch buffer and copies them out once. The
+ * StreamOrderEvents ack that carries such an Order (or an error's Status) is
+ * written the same way (encodeAck).
  */
 import type { Order } from '../domain/types';
 
@@ -123,4 +125,20 @@ export function encodeOrder(o: Order): Uint8Array {
   const out = new Uint8Array(pos);
   out.set(buf.subarray(0, pos));
   return out;
+}
+
+/**
+ * OrderEventAck bytes: `index` (field 1), then the Order (field 2) or the
+ * google.rpc.Status (field 3), as protobufjs encodes the same ack.
+ */
+export function encodeAck(index: number, field: 'order' | 'error', body: Uint8Array): Buffer {
+  pos = 0;
+  varint((1 << 3) | 0);
+  varint(index);
+  varint(((field === 'order' ? 2 : 3) << 3) | 2);
+  varint(body.length);
+  room(body.length);
+  buf.set(body, pos);
+  pos += body.length;
+  return Buffer.from(buf.subarray(0, pos));
 }

@@ -16,7 +16,8 @@ import { decodeToken, encodeToken } from './page-token';
 import { toServiceError, toWireStatus } from './status';
 import { parse, type Schemas } from './validate';
 import { malformed } from './malformed';
-import { encodeAck, splitOrderEvent } from './order-event-wire';
+import { splitOrderEvent } from './order-event-wire';
+import { encodeAck } from './order-encoder';
 import { eventEncoder, type OrderCommandKind, type OrderCommands } from './order-commands';
 
 export interface ApiConfig {
