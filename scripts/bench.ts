@@ -19,7 +19,8 @@ import { forkTs, type Child } from './bench/ipc';
 import { gitInfo } from './bench/git-info';
 import { cpuCount, sample, type CpuSample } from './bench/procstat';
 import {
-  latencyOf, mergeHistograms, renderSummary, summarize, type Latency, type ScenarioResult, type SettleExtra, type WatchExtra,
+  latencyOf, mergeHistograms, renderSummary, summarize, type GcPauses, type GcThreadPauses, type Latency, type ScenarioResult, type SettleExtra,
+  type WatchExtra,
 } from './bench/report';
 import type { SourceSpec } from './bench/sources';
 import { measureDisk, type DiskFloor } from './bench/disk';
@@ -148,21 +149,24 @@ interface Env {
   dataDir: string;
   /** Servers started so far. */
   starts: number;
+  /** Where the bench's own server writes its GC pauses (scripts/bench/gc-probe.cjs); none with --target. */
+  gcFile: string | undefined;
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
 let serverProc: ChildProcess | undefined;
 
-async function startServer(gatewayTarget: string, dataDir: string): Promise<{ proc: ChildProcess; target: string }> {
+async function startServer(gatewayTarget: string, dataDir: string, gcFile: string): Promise<{ proc: ChildProcess; target: string }> {
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const logFile = path.join(OUT_DIR, 'server.log');
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} orderpool on ${target}, data ${dataDir}\n`);
-  const execArgv = [...cfg.nodeOptions, ...(cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : [])];
+  const execArgv = [...cfg.nodeOptions, ...(cfg.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT_DIR, 'prof')] : []),
+    '--require', path.join(__dirname, 'bench/gc-probe.cjs')];
   const proc = spawn(process.execPath, [...execArgv, ...SERVER_ARGS,
     '--listen', target, '--data-dir', dataDir, '--notifier', gatewayTarget, '--log-level', 'warn'], {
-    cwd: ROOT, env: serverEnv(), stdio: ['ignore', out, out],
+    cwd: ROOT, env: { ...serverEnv(), ORDERPOOL_BENCH_GC_FILE: gcFile }, stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
   serverProc = proc;
@@ -204,7 +208,7 @@ async function setUp(): Promise<Env> {
 
   const env: Env = {
     target: '', serverPid: -1, server: undefined, gateway, gatewayTarget, workers, watcher,
-    api: undefined as unknown as Clients, dataDir: '', starts: 0,
+    api: undefined as unknown as Clients, dataDir: '', starts: 0, gcFile: undefined,
   };
   cleanups.push(async () => {
     env.api?.close();
@@ -239,7 +243,9 @@ async function freshServer(env: Env): Promise<void> {
     await stopOwnServer(env);
     stopping = false;
     env.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderpool-bench-'));
-    const started = await startServer(env.gatewayTarget, env.dataDir);
+    // One file per bench run; pauses are matched to scenario windows by their time.
+    if (!env.gcFile) fs.writeFileSync((env.gcFile = path.join(OUT_DIR, 'server-gc.log')), '');
+    const started = await startServer(env.gatewayTarget, env.dataDir, env.gcFile);
     log(`server ${started.target} (pid ${started.proc.pid}) on ${env.dataDir}`);
     env.server = started.proc;
     env.target = started.target;
@@ -275,7 +281,12 @@ function windowFromNow(): Window {
 interface CpuWindow {
   begin: CpuSample;
   end: CpuSample;
+  /** The server's GC pauses that began in the window (null when the bench did not start the server). */
+  gc: GcPauses | null;
 }
+
+/** How long after a window its last GC pauses are surely in the file (gc-probe.cjs flushes every 200 ms). */
+const GC_FLUSH_MS = 450;
 
 function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
   const pids = { server: env.serverPid, gateway: env.gateway.pid };
@@ -284,8 +295,38 @@ function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
     setTimeout(() => {
       begin = sample(pids, env.serverPid || undefined);
     }, Math.max(0, w.measureFrom - Date.now()));
-    setTimeout(() => resolve({ begin, end: sample(pids, env.serverPid || undefined) }), Math.max(0, w.measureTo - Date.now()));
+    setTimeout(() => {
+      const end = sample(pids, env.serverPid || undefined);
+      if (!env.gcFile) return resolve({ begin, end, gc: null });
+      const file = env.gcFile;
+      setTimeout(() => resolve({ begin, end, gc: gcPausesIn(file, w) }), GC_FLUSH_MS);
+    }, Math.max(0, w.measureTo - Date.now()));
   });
+}
+
+/** Sums the GC pause lines of gc-probe.cjs that began in the window, per thread. */
+function gcPausesIn(file: string, w: Window): GcPauses {
+  const empty = (): GcThreadPauses => ({ count: 0, totalMs: 0, maxMs: 0, over10: 0 });
+  const out: GcPauses = { main: empty(), runtime: empty() };
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [thread, at, ms] = line.split(' ');
+    if (thread !== 'main' && thread !== 'runtime') continue;
+    const start = Number(at);
+    const pause = Number(ms);
+    if (!(start >= w.measureFrom && start < w.measureTo) || !Number.isFinite(pause)) continue;
+    const t = out[thread];
+    t.count++;
+    t.totalMs += pause;
+    t.maxMs = Math.max(t.maxMs, pause);
+    if (pause >= 10) t.over10++;
+  }
+  return out;
 }
 
 async function runLoad(env: Env, makeJob: (worker: number) => LoadJob): Promise<{ results: WorkerResult[]; window: Window; cpu: CpuWindow }> {
@@ -338,6 +379,7 @@ function baseResult(scenario: string, rep: number, loop: ScenarioResult['loop'],
       runtimeWait: pct(cpu.end.threads.wait.runtime - cpu.begin.threads.wait.runtime),
       otherWait: pct(cpu.end.threads.wait.other - cpu.begin.threads.wait.other),
     } : null,
+    gcPauses: cpu.gc,
     gatewayCpuPct: pct(gatewayCpuMs),
     generatorCpuPct: genMs.map(pct),
     generatorElu: results.map((r) => Math.round(r.elu * 1000) / 1000),
@@ -612,6 +654,8 @@ async function main(): Promise<void> {
     + `srv CPU = the server process (all threads) from /proc; gen CPU = the busiest load-generator process (of ${cfg.workers}), % of one core;\n`
     + `server threads: the gRPC (main) thread, the runtime thread, and the rest (V8's GC helpers, LevelDB's compaction, libuv's pool), % of one core,\n`
     + `  running, and runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat);\n`
+    + `GC pauses: each garbage collection's pause in the server's gRPC and runtime threads that began in the window\n`
+    + `  (perf_hooks 'gc' entries, scripts/bench/gc-probe.cjs preloaded; not with --target);\n`
     + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`
     + `\n${diskLine(disk)}\n`);
   const broken = summary.filter((s) => !(s.throughput.median > 0));

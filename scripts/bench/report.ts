@@ -31,6 +31,8 @@ export interface ScenarioResult {
   serverCpuMsPerOp: number;
   /** The server's threads by role, % of one core (null when its pid is unknown). */
   serverThreadsPct: { main: number; runtime: number; other: number; mainWait: number; runtimeWait: number; otherWait: number } | null;
+  /** The server's GC pauses that began in the window (null when the bench did not start the server: --target). */
+  gcPauses: GcPauses | null;
   gatewayCpuPct: number;
   /** Per generator process, % of one core. */
   generatorCpuPct: number[];
@@ -44,6 +46,20 @@ export interface ScenarioResult {
   warnings: string[];
   settle?: SettleExtra;
   watch?: WatchExtra;
+}
+
+/** Garbage-collection pauses of one server thread (scripts/bench/gc-probe.cjs). */
+export interface GcThreadPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** Pauses of 10 ms or more. */
+  over10: number;
+}
+
+export interface GcPauses {
+  main: GcThreadPauses;
+  runtime: GcThreadPauses;
 }
 
 export interface SettleExtra {
@@ -118,6 +134,8 @@ export interface Summary {
   serverCpuMsPerOp: Stat;
   serverCpuPct: Stat;
   serverThreadsPct: { main: Stat; runtime: Stat; other: Stat; mainWait: Stat; runtimeWait: Stat; otherWait: Stat } | null;
+  /** Per thread: the longest pause, the pauses' total as % of the window, and the pauses of 10 ms or more. */
+  gcPauses: { mainMaxMs: Stat; runtimeMaxMs: Stat; mainPct: Stat; runtimePct: Stat; mainOver10: Stat; runtimeOver10: Stat } | null;
   generatorCpuPctMax: Stat;
   machineBusyPct: Stat;
   otherCpuPct: Stat;
@@ -166,6 +184,14 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         mainWait: stat(rs.map((r) => r.serverThreadsPct!.mainWait)),
         runtimeWait: stat(rs.map((r) => r.serverThreadsPct!.runtimeWait)),
         otherWait: stat(rs.map((r) => r.serverThreadsPct!.otherWait)),
+      } : null,
+      gcPauses: rs.every((r) => r.gcPauses) ? {
+        mainMaxMs: stat(rs.map((r) => r.gcPauses!.main.maxMs)),
+        runtimeMaxMs: stat(rs.map((r) => r.gcPauses!.runtime.maxMs)),
+        mainPct: stat(rs.map((r) => (r.gcPauses!.main.totalMs / r.windowMs) * 100)),
+        runtimePct: stat(rs.map((r) => (r.gcPauses!.runtime.totalMs / r.windowMs) * 100)),
+        mainOver10: stat(rs.map((r) => r.gcPauses!.main.over10)),
+        runtimeOver10: stat(rs.map((r) => r.gcPauses!.runtime.over10)),
       } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
@@ -243,6 +269,15 @@ export function renderSummary(sums: Summary[], cpus: number): string {
         const t = s.serverThreadsPct!;
         return [s.scenario, fmtNum(t.main.median), fmtNum(t.runtime.median), fmtNum(t.other.median),
           `${fmtNum(t.mainWait.median)} / ${fmtNum(t.runtimeWait.median)} / ${fmtNum(t.otherWait.median)}`];
+      })]), '');
+  }
+  const gc = sums.filter((s) => s.gcPauses);
+  if (gc.length) {
+    lines.push(table([['GC pauses in the window', 'longest ms: gRPC / runtime', 'all pauses, % of the window: gRPC / runtime', 'pauses >= 10 ms: gRPC / runtime'],
+      ...gc.map((s) => {
+        const g = s.gcPauses!;
+        return [s.scenario, `${fmtNum(g.mainMaxMs.median)} / ${fmtNum(g.runtimeMaxMs.median)}`,
+          `${fmtNum(g.mainPct.median, 1)} / ${fmtNum(g.runtimePct.median, 1)}`, `${fmtNum(g.mainOver10.median)} / ${fmtNum(g.runtimeOver10.median)}`];
       })]), '');
   }
   for (const s of sums) {
