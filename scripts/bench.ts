@@ -304,15 +304,16 @@ function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
   });
 }
 
-/** Sums the GC pause lines of gc-probe.cjs that began in the window, per thread. */
-function gcPausesIn(file: string, w: Window): GcPauses {
+/** Sums the GC pause lines of gc-probe.cjs that began in the window, per thread (null if the file cannot be read). */
+function gcPausesIn(file: string, w: Window): GcPauses | null {
   const empty = (): GcThreadPauses => ({ count: 0, totalMs: 0, maxMs: 0, over10: 0 });
   const out: GcPauses = { main: empty(), runtime: empty() };
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return out;
+  } catch (e) {
+    log(`GC pauses: cannot read ${file}: ${(e as Error).message}`);
+    return null;
   }
   for (const line of text.split('\n')) {
     const [thread, at, ms] = line.split(' ');
