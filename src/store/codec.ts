@@ -117,7 +117,7 @@ export function decode<T>(text: string): T {
   const v: unknown = JSON.parse(text);
   if (Array.isArray(v) && typeof v[0] === 'string') {
     const sh = SHAPES.get(v[0]);
-    if (sh) return decodeShape(sh, v) as T;
+    if (sh) return sh.decode(v) as T;
   }
   return revive(v) as T;
 }
@@ -137,12 +137,75 @@ interface Field {
 export interface Shape {
   tag: string;
   fields: readonly Field[];
+  /** The record as its positional array (compiled from `fields`). */
+  encode: (o: Record<string, unknown>) => unknown[];
+  /** The positional array back into the record (compiled from `fields`). */
+  decode: (a: unknown[]) => Record<string, unknown>;
+}
+
+/**
+ * The record as the positional array that is its JSON form: the tag, then
+ * each field in the shape's order (null when absent, a bigint as its decimal
+ * string, a nested record as its own array). JSON.stringify of that array
+ * writes the row: one flat string from native code, where building it by
+ * concatenation made a string node per value (a fifth of everything the
+ * runtime thread allocated while settling, and 1.4x the time for an event).
+ *
+ * Every enumerable property must be a field of the shape: a property the
+ * shape does not name would be lost, so it throws instead (a new field needs
+ * a new shape version). Counted with for-in, which allocates nothing (the
+ * records are plain objects; Object.keys made a record ~40 % slower to write).
+ *
+ * Each shape's encoder and decoder are compiled once from its field list
+ * (compile below): straight-line code that reads and writes each field by
+ * its name, so V8 sees one property per access site. A loop over the fields
+ * read `o[f.name]` at one site for every field of every shape, a megamorphic
+ * keyed load (~a fifth of the runtime thread's CPU while settling went to
+ * writing records).
+ */
+/** A field name the compiled code may write as `.name`; the shapes' names all are. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Compiles a shape's encoder and decoder (see the comment above); nested shapes are compiled first (shape()). */
+function compile(tag: string, fields: readonly Field[]): Pick<Shape, 'encode' | 'decode'> {
+  const nested: ((x: never) => unknown)[] = [];
+  const enc: string[] = ['let keys = 0;', 'for (const _ in o) keys++;', 'let present = 0, x;'];
+  const dec: string[] = [
+    `if (a[0] !== ${JSON.stringify(tag)} || a.length !== ${fields.length + 1}) throw new Error("codec: a " + String(a[0]) + " record does not have the fields of " + ${JSON.stringify(tag)});`,
+    'const o = {};',
+    'let x;',
+  ];
+  fields.forEach((f, i) => {
+    if (!IDENTIFIER.test(f.name) || f.name === '__proto__') throw new Error(`codec: field name ${f.name} of ${tag}`);
+    const name = JSON.stringify(f.name);
+    let write = 'x';
+    let read = 'x';
+    if (f.kind === 'big') {
+      write = 'String(x)';
+      read = 'BigInt(x)';
+    } else if (typeof f.kind === 'object') {
+      nested.push(f.kind.encode as (x: never) => unknown, f.kind.decode as (x: never) => unknown);
+      write = `enc${i}(x)`;
+      read = `dec${i}(x)`;
+    }
+    enc.push(`x = o.${f.name};`, `if (x !== undefined || hasOwn.call(o, ${name})) present++;`, `const v${i} = x === undefined || x === null ? null : ${write};`);
+    dec.push(`x = a[${i + 1}];`, f.nullable ? `o.${f.name} = x === null ? null : ${read};` : `if (x !== null) o.${f.name} = ${read};`);
+  });
+  dec.push('return o;');
+  enc.push(
+    `if (keys !== present) throw new Error(${JSON.stringify(`codec: a ${tag} record has a property its shape does not name`)});`,
+    `return [${[JSON.stringify(tag), ...fields.map((_, i) => `v${i}`)].join(', ')}];`,
+  );
+  const params = ['hasOwn', ...fields.flatMap((f, i) => (typeof f.kind === 'object' ? [`enc${i}`, `dec${i}`] : []))];
+  const make = (body: string[], arg: string) => new Function(...params, `"use strict";\nreturn function (${arg}) {\n${body.join('\n')}\n};`)(hasOwn, ...nested);
+  return { encode: make(enc, 'o'), decode: make(dec, 'a') };
 }
 
 const SHAPES = new Map<string, Shape>();
 
 function shape(tag: string, fields: readonly (readonly [string, Kind] | readonly [string, Kind, 'nullable'])[]): Shape {
-  const sh: Shape = { tag, fields: fields.map(([name, kind, n]) => (n ? { name, kind, nullable: true } : { name, kind })) };
+  const fs: Field[] = fields.map(([name, kind, n]) => (n ? { name, kind, nullable: true } : { name, kind }));
+  const sh: Shape = { tag, fields: fs, ...compile(tag, fs) };
   if (SHAPES.has(tag)) throw new Error(`codec: shape ${tag} defined twice`);
   SHAPES.set(tag, sh);
   return sh;
@@ -187,56 +250,7 @@ const SNAPSHOT = shape('$s1', [
 /** The records written as positional arrays (see the file header). */
 export const RECORDS = { order: ORDER, financing: FINANCING, event: EVENT, effect: EFFECT, snapshot: SNAPSHOT } as const;
 
-/**
- * The record as the positional array that is its JSON form: the tag, then
- * each field in the shape's order (null when absent, a bigint as its decimal
- * string, a nested record as its own array). JSON.stringify of that array
- * writes the row: one flat string from native code, where building it by
- * concatenation made a string node per value (a fifth of everything the
- * runtime thread allocated while settling, and 1.4x the time for an event).
- *
- * Every enumerable property must be a field of the shape: a property the
- * shape does not name would be lost, so it throws instead (a new field needs
- * a new shape version). Counted with for-in, which allocates nothing (the
- * records are plain objects; Object.keys made a record ~40 % slower to write).
- */
-function positional(sh: Shape, o: Record<string, unknown>): unknown[] {
-  const a: unknown[] = new Array(sh.fields.length + 1);
-  a[0] = sh.tag;
-  let present = 0;
-  for (let i = 0; i < sh.fields.length; i++) {
-    const f = sh.fields[i]!;
-    const x = o[f.name];
-    if (x !== undefined || hasOwn.call(o, f.name)) present++;
-    if (x === undefined || x === null) a[i + 1] = null;
-    else if (f.kind === 'big') a[i + 1] = String(x as bigint);
-    else if (typeof f.kind === 'object') a[i + 1] = positional(f.kind, x as Record<string, unknown>);
-    else a[i + 1] = x;
-  }
-  let keys = 0;
-  for (const _ in o) keys++;
-  if (keys !== present) throw new Error(`codec: a ${sh.tag} record has a property its shape does not name`);
-  return a;
-}
-
 /** Writes a record in its shape's positional form (RECORDS); `decode` reads it back. */
 export function encodeRecord<T extends object>(sh: Shape, value: T): string {
-  return JSON.stringify(positional(sh, value as Record<string, unknown>));
-}
-
-function decodeShape(sh: Shape, a: unknown[]): Record<string, unknown> {
-  if (a[0] !== sh.tag || a.length !== sh.fields.length + 1) throw new Error(`codec: a ${String(a[0])} record does not have the fields of ${sh.tag}`);
-  const o: Record<string, unknown> = {};
-  for (let i = 0; i < sh.fields.length; i++) {
-    const f = sh.fields[i]!;
-    const x = a[i + 1];
-    if (x === null) {
-      if (f.nullable) o[f.name] = null;
-      continue;
-    }
-    if (f.kind === 'big') o[f.name] = BigInt(x as string);
-    else if (typeof f.kind === 'object') o[f.name] = decodeShape(f.kind, x as unknown[]);
-    else o[f.name] = x;
-  }
-  return o;
+  return JSON.stringify(sh.encode(value as Record<string, unknown>));
 }
