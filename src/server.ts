@@ -24,7 +24,7 @@ import { startRuntime, type RuntimeInjections } from './runtime/local-runtime';
 import { RuntimeThread } from './runtime/runtime-thread';
 import type { LevelStore } from './store/level-store';
 import { Metrics } from './observability/metrics';
-import { rpcInterceptor } from './observability/rpc-interceptor';
+import { rpcObserver } from './observability/rpc-interceptor';
 import { createLogger } from './observability/logger';
 
 export interface ServerOptions extends Partial<Config>, RuntimeInjections {
@@ -124,10 +124,11 @@ export async function startService(options: ServerOptions = {}): Promise<Running
 /** The gRPC edge over a backend: services, health, reflection, bind, drain. */
 async function serve(p: Prepared, backend: Backend, commands: OrderCommands, stopRuntime: () => Promise<void>): Promise<RunningServer> {
   const { config, log, auth, metrics } = p;
+  const rpc = rpcObserver(log, metrics);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_concurrent_streams': config.maxConcurrentStreams,
-    interceptors: [rpcInterceptor(log, metrics)] });
+    interceptors: [rpc.interceptor] });
   const shutdown = { draining: false };
   const s = schemas(config);
   const orderPool = orderPoolService(backend, commands, auth, s, {
@@ -137,9 +138,10 @@ async function serve(p: Prepared, backend: Backend, commands: OrderCommands, sto
     // they are for one merchant: keep the window below the mailbox bound.
     ingestWindow: Math.max(1, Math.min(config.ingestWindow, Math.floor(config.maxMailbox / 2))),
   }, log, shutdown);
-  server.addService(rawOrderCommands(tolerantService(v1.OrderPoolService.service)), orderPool.handlers);
-  server.addService(tolerantService(v1.LenderAdminService.service), lenderAdminHandlers(backend, auth, s, log));
-  server.addService(v1.AdminService.service, adminHandlers(backend, config.dataDir, auth, log, shutdown));
+  const add = (definition: grpc.ServiceDefinition, handlers: object) => server.addService(definition, rpc.service(definition, handlers) as grpc.UntypedServiceImplementation);
+  add(rawOrderCommands(tolerantService(v1.OrderPoolService.service)), orderPool.handlers);
+  add(tolerantService(v1.LenderAdminService.service), lenderAdminHandlers(backend, auth, s, log));
+  add(v1.AdminService.service, adminHandlers(backend, config.dataDir, auth, log, shutdown));
   const health = new HealthImplementation({
     '': 'SERVING',
     'orderpool.v1.OrderPoolService': 'SERVING',

@@ -121,21 +121,59 @@ describe('structured logs', () => {
       c.on('metadata', (m) => (header = m));
     });
 
-    it("should use the caller's x-request-id and send it back; otherwise make one", async () => {
+    const rpcLines = () => log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.msg === 'rpc');
+
+    it("should use the caller's x-request-id and send it back, on an answer and on an error", async () => {
       const md = new grpc.Metadata();
       md.set('x-request-id', 'trace-abc-123');
       const ok = await call(md, 'M1');
+      expect(ok.err).to.equal(undefined);
       expect(ok.header?.get('x-request-id')).to.deep.equal(['trace-abc-123']);
-      const rpc = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.msg === 'rpc');
-      expect(rpc.find((o) => o.requestId === 'trace-abc-123')).to.include({ method: 'RecordOrder', merchantId: 'M1', orderId: 'O1', grpcCode: 'OK', level: 20 });
+      expect(rpcLines().find((o) => o.requestId === 'trace-abc-123')).to.include({ method: 'RecordOrder', merchantId: 'M1', orderId: 'O1', grpcCode: 'OK', level: 20 });
 
-      const made = await call(new grpc.Metadata(), 'M2');
-      expect(String(made.header?.get('x-request-id')[0])).to.match(/^[0-9a-f-]{36}$/);
-
-      // An error without a response message carries it in its trailers.
-      const failed = await call(new grpc.Metadata(), '');
+      const md2 = new grpc.Metadata();
+      md2.set('x-request-id', 'trace-def-456');
+      const failed = await call(md2, '');
       expect(failed.err?.code).to.equal(grpc.status.INVALID_ARGUMENT);
-      expect(String(failed.err?.metadata.get('x-request-id')[0])).to.match(/^[0-9a-f-]{36}$/);
+      expect(failed.err?.metadata.get('x-request-id')).to.deep.equal(['trace-def-456']);
+      expect(rpcLines().find((o) => o.requestId === 'trace-def-456')).to.include({ method: 'RecordOrder', grpcCode: 'INVALID_ARGUMENT', reason: 'MISSING_FIELD' });
+    });
+
+    it('should make an id when the caller sent none (or an insane one): in the log line, and in the trailers of an error only', async () => {
+      const before = rpcLines().length;
+      const made = await call(new grpc.Metadata(), 'M2');
+      expect(made.err).to.equal(undefined);
+      expect(made.header?.get('x-request-id')).to.deep.equal([]);
+      const line = rpcLines().slice(before).find((o) => o.merchantId === 'M2');
+      expect(String(line?.requestId)).to.match(/^[0-9a-f-]{36}$/);
+
+      const insane = new grpc.Metadata();
+      insane.set('x-request-id', 'has spaces');
+      const failed = await call(insane, '');
+      expect(failed.err?.code).to.equal(grpc.status.INVALID_ARGUMENT);
+      const id = String(failed.err?.metadata.get('x-request-id')[0]);
+      expect(id).to.match(/^[0-9a-f-]{36}$/);
+      expect(rpcLines().find((o) => o.requestId === id)).to.include({ method: 'RecordOrder', grpcCode: 'INVALID_ARGUMENT' });
+    });
+
+    it('should give the calls it does not wrap (streams, health) the same ids through the interceptor', async () => {
+      const md = new grpc.Metadata();
+      md.set('x-request-id', 'trace-watch-1');
+      const watch = h.api.raw.watchMerchant({ merchantId: 'nobody' }, md);
+      const status = await new Promise<grpc.StatusObject>((resolve) => {
+        watch.on('error', () => {});
+        watch.on('status', resolve);
+      });
+      expect(status.code).to.equal(grpc.status.NOT_FOUND);
+      expect(status.metadata.get('x-request-id')).to.deep.equal(['trace-watch-1']);
+      expect(rpcLines().find((o) => o.requestId === 'trace-watch-1')).to.include({ method: 'WatchMerchant', grpcCode: 'NOT_FOUND', merchantId: 'nobody' });
+
+      const unnamed = h.api.raw.watchMerchant({ merchantId: 'nobody' }, new grpc.Metadata());
+      const made = await new Promise<grpc.StatusObject>((resolve) => {
+        unnamed.on('error', () => {});
+        unnamed.on('status', resolve);
+      });
+      expect(String(made.metadata.get('x-request-id')[0])).to.match(/^[0-9a-f-]{36}$/);
     });
   });
 
