@@ -121,7 +121,8 @@ describe('store codec', () => {
         expect(list, sh.tag).to.not.be.empty;
         for (const v of list) {
           const text = encodeRecord(sh, v);
-          expect(text.startsWith(`["${sh.tag}",`), text).to.equal(true);
+          const tag = sh === RECORDS.event && (v as MerchantEvent).type === 'ORDER_RECORDED' ? '$r1' : sh.tag;
+          expect(text.startsWith(`["${tag}",`), text).to.equal(true);
           expect(decode(text)).to.deep.equal(decode(encode(v)));
         }
       }
@@ -154,6 +155,45 @@ describe('store codec', () => {
       expect(() => encodeRecord(RECORDS.order, o)).to.throw(/\$o1 record has a property its shape does not name/);
       const ev = { ...written().events[0]!, order: o };
       expect(() => encodeRecord(RECORDS.event, ev)).to.throw(/\$o1/);
+    });
+
+    it('should write an ORDER_RECORDED event as recorded in the short $r1 form, and read back the same event', () => {
+      const recorded = written().events.filter((e) => e.type === 'ORDER_RECORDED');
+      expect(recorded).to.have.length(6);
+      for (const ev of recorded) {
+        const text = encodeRecord(RECORDS.event, ev);
+        expect(text.startsWith('["$r1",'), text).to.equal(true);
+        expect(decode(text)).to.deep.equal(ev);
+        expect(decode(text)).to.deep.equal(decode(JSON.stringify(RECORDS.event.encode(ev as never))));
+        expect(Buffer.byteLength(text)).to.be.below(Buffer.byteLength(JSON.stringify(RECORDS.event.encode(ev as never))) / 2);
+      }
+    });
+
+    it('should fall back to $e1 for an ORDER_RECORDED event that $r1 would not rebuild exactly', () => {
+      const ev = written().events.find((e) => e.type === 'ORDER_RECORDED')!;
+      const o = ev.order!;
+      const variants: MerchantEvent[] = [
+        { ...ev, order: { ...o, state: 'POOLED' } },
+        { ...ev, order: { ...o, financingId: 'fin-1' } },
+        { ...ev, order: { ...o, updateTime: ev.time + 1 } },
+        { ...ev, order: { ...o, createTime: ev.time - 1 } },
+        { ...ev, order: { ...o, refundReason: 'x' } },
+        { ...ev, order: { ...o, repayment: 1n } },
+        { ...ev, order: { ...o, pledgeSeq: 3 } },
+        { ...ev, order: { ...o, merchantId: 'other' } },
+        { ...ev, amount: 5n },
+        { ...ev, detail: 'd' },
+        { ...ev, type: 'ORDER_PLEDGED' },
+      ];
+      for (const v of variants) {
+        const text = encodeRecord(RECORDS.event, v);
+        expect(text.startsWith('["$e1",'), text).to.equal(true);
+        expect(decode(text)).to.deep.equal(v);
+      }
+      // A property the order shape does not name is refused, as for any $e1 record.
+      expect(() => encodeRecord(RECORDS.event, { ...ev, order: { ...o, note: 'x' } })).to.throw(/\$o1 record has a property/);
+      // A $r1 row with a missing field is refused, not read as a half order.
+      expect(() => decode('["$r1",1,"M1",5,"O1",null,"USD","10",1]')).to.throw(/\$r1 record without its buyerId/);
     });
 
     it('should refuse a positional record whose field count does not match its tag', () => {
