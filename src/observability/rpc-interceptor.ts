@@ -145,7 +145,7 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
         done = true;
         end(info, t0, given, call.request, 1, grpc.status.CANCELLED);
       });
-      handler(call, (err, value, trailer, flags) => {
+      const respond: grpc.sendUnaryData<unknown> = (err, value, trailer, flags) => {
         let requestId = given;
         if (err) {
           requestId ||= randomUUID();
@@ -163,7 +163,17 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
           end(info, t0, requestId, call.request, 1, code, err ? { code, details: err.details ?? '', metadata: err.metadata ?? null } : undefined);
         }
         callback(err, value, trailer, flags);
-      });
+      };
+      try {
+        handler(call, respond);
+      } catch (e) {
+        // grpc-js answers UNKNOWN for a handler that throws; count and log it as such.
+        if (!done) {
+          done = true;
+          end(info, t0, given, call.request, 1, grpc.status.UNKNOWN);
+        }
+        throw e;
+      }
     };
   }
 
@@ -177,6 +187,8 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
     let request: unknown;
     let messages = 0;
     let done = false;
+    /** The id an error's trailers and log line carry: the caller's, else one made for it. */
+    let errorId = '';
     metrics?.rpcStart(info.labels);
 
     const finish = (code: grpc.status, status?: PartialStatus) => {
@@ -184,8 +196,6 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
       done = true;
       end(info, t0, status && status.code !== grpc.status.OK ? errorId : given, request, messages, code, status);
     };
-    /** The id an error's trailers and log line carry: the caller's, else one made for it. */
-    let errorId = '';
 
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
