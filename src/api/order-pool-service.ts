@@ -95,15 +95,17 @@ export function orderPoolService(
    * One StreamOrderEvents event, as bytes, to its ack, as bytes
    * (./order-event-wire.ts): the event's command runs as its unary twin does.
    */
+  const failedAck = (index: number, e: unknown) => encodeAck(index, 'error', toWireStatus(e, logInternal).bytes);
+  // Per event: its callbacks are passed as written (a named const would cost
+  // a naming call per event under tsx, esbuild's keepNames).
   function ackOf(index: number, event: Uint8Array): Promise<Uint8Array> {
     const ev = splitOrderEvent(event);
-    const failed = (e: unknown) => encodeAck(index, 'error', toWireStatus(e, logInternal).bytes);
     if (ev.kind === undefined) {
-      return Promise.resolve(failed(ev.problem === 'MALFORMED' ? malformed() : new OrderpoolError(
+      return Promise.resolve(failedAck(index, ev.problem === 'MALFORMED' ? malformed() : new OrderpoolError(
         'INVALID_ARGUMENT', 'MISSING_FIELD', 'event: one of record, complete or refund is required', { field: 'event' },
         [{ field: 'event', description: 'one of record, complete or refund is required' }])));
     }
-    return commands(ev.kind, ev.request).then((order) => encodeAck(index, 'order', order), failed);
+    return commands(ev.kind, ev.request).then((order) => encodeAck(index, 'order', order), (e: unknown) => failedAck(index, e));
   }
 
   const handlers: OrderPoolServiceHandlers = {

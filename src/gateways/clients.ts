@@ -59,22 +59,21 @@ export class GrpcGatewayClients implements GatewayClients {
       this.lenders.set(lender.gatewayTarget, c);
     }
     const client = c;
-    const m = (v: bigint) => money(e.currency, v);
     switch (e.method) {
       case 'AuthorizeDisbursement':
         return unary((cb) => client.authorizeDisbursement({
-          ...base, amount: m(e.amount), fee: m(e.fee), poolTotal: m(e.poolTotal), poolOrderCount: String(e.poolOrderCount),
+          ...base, amount: money(e.currency, e.amount), fee: money(e.currency, e.fee), poolTotal: money(e.currency, e.poolTotal), poolOrderCount: String(e.poolOrderCount),
           disbursementDeadline: timestamp(e.deadline),
         }, { deadline }, cb));
       case 'ReceiveRepayment':
-        return unary((cb) => client.receiveRepayment({ ...base, amount: m(e.amount), orderIds: e.orderIds, outstanding: m(e.outstanding) }, { deadline }, cb));
+        return unary((cb) => client.receiveRepayment({ ...base, amount: money(e.currency, e.amount), orderIds: e.orderIds, outstanding: money(e.currency, e.outstanding) }, { deadline }, cb));
       case 'ReceiveCoverageAlert':
         return unary((cb) => client.receiveCoverageAlert({
-          ...base, underCovered: e.underCovered, poolTotal: m(e.poolTotal), outstanding: m(e.outstanding),
+          ...base, underCovered: e.underCovered, poolTotal: money(e.currency, e.poolTotal), outstanding: money(e.currency, e.outstanding),
         }, { deadline }, cb));
       case 'ReceiveFinancingClosed':
         return unary((cb) => client.receiveFinancingClosed({
-          ...base, state: `FINANCING_STATE_${e.finalState || 'UNSPECIFIED'}` as never, repaid: m(e.amount), reason: e.reason,
+          ...base, state: `FINANCING_STATE_${e.finalState || 'UNSPECIFIED'}` as never, repaid: money(e.currency, e.amount), reason: e.reason,
         }, { deadline }, cb));
     }
   }

@@ -145,27 +145,28 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
         done = true;
         end(info, t0, given, call.request, 1, grpc.status.CANCELLED);
       });
-      const respond: grpc.sendUnaryData<unknown> = (err, value, trailer, flags) => {
-        let requestId = given;
-        if (err) {
-          requestId ||= randomUUID();
-          const metadata = err.metadata ?? new grpc.Metadata();
-          metadata.set('x-request-id', requestId);
-          err.metadata = metadata;
-        } else if (given) {
-          const metadata = new grpc.Metadata();
-          metadata.set('x-request-id', given);
-          call.sendMetadata(metadata);
-        }
-        if (!done) {
-          done = true;
-          const code = err ? err.code ?? grpc.status.UNKNOWN : grpc.status.OK;
-          end(info, t0, requestId, call.request, 1, code, err ? { code, details: err.details ?? '', metadata: err.metadata ?? null } : undefined);
-        }
-        callback(err, value, trailer, flags);
-      };
+      // The callback is passed as it is written, not held in a const: tsx
+      // (esbuild's keepNames) would name each one with a call per request.
       try {
-        handler(call, respond);
+        handler(call, (err, value, trailer, flags) => {
+          let requestId = given;
+          if (err) {
+            requestId ||= randomUUID();
+            const metadata = err.metadata ?? new grpc.Metadata();
+            metadata.set('x-request-id', requestId);
+            err.metadata = metadata;
+          } else if (given) {
+            const metadata = new grpc.Metadata();
+            metadata.set('x-request-id', given);
+            call.sendMetadata(metadata);
+          }
+          if (!done) {
+            done = true;
+            const code = err ? err.code ?? grpc.status.UNKNOWN : grpc.status.OK;
+            end(info, t0, requestId, call.request, 1, code, err ? { code, details: err.details ?? '', metadata: err.metadata ?? null } : undefined);
+          }
+          callback(err, value, trailer, flags);
+        });
       } catch (e) {
         // grpc-js answers UNKNOWN for a handler that throws; count and log it as such.
         if (!done) {

@@ -77,15 +77,24 @@ export class Core implements Backend {
   // ---------------------------------------------------------------- orders
 
   recordOrder(merchantId: string, cmd: RecordOrderCommand): Promise<Order> {
-    return this.router.command(merchantId, { body: (m) => m.recordOrder(cmd) });
+    return this.orderCommand(merchantId, (m) => m.recordOrder(cmd));
   }
 
   completeOrder(merchantId: string, orderId: string): Promise<Order> {
-    return this.router.command(merchantId, { body: (m) => m.completeOrder(orderId) });
+    return this.orderCommand(merchantId, (m) => m.completeOrder(orderId));
   }
 
   refundOrder(merchantId: string, orderId: string, reason: string): Promise<Order> {
-    return this.router.command(merchantId, { body: (m) => m.refundOrder(orderId, reason) });
+    return this.orderCommand(merchantId, (m) => m.refundOrder(orderId, reason));
+  }
+
+  /**
+   * The order commands' bodies are passed as arguments, not written as
+   * `{ body: (m) => … }`: under tsx (esbuild's keepNames) a function written
+   * as a property value is named with a call per command.
+   */
+  private orderCommand(merchantId: string, body: (m: Merchant) => Order): Promise<Order> {
+    return this.router.command(merchantId, { body });
   }
 
   // ------------------------------------------------------------ financings

@@ -69,20 +69,21 @@ async function main(): Promise<void> {
   }
 
   const commands = orderCommands(core, schemas(config));
+  // The work is started from anonymous callbacks, not held in a `run`
+  // variable: under tsx (esbuild's keepNames) a function assigned to a name is
+  // named with a call per message.
   const call = (id: number, op: string, args: unknown[]) => {
-    let run: () => unknown;
-    if (op === 'orderCommand') {
-      run = () => commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(exactBytes);
-    } else if (ops.has(op)) {
-      const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
-      run = () => fn.apply(core, args);
-    } else {
-      out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
-      return;
+    let fn: ((...a: unknown[]) => unknown) | undefined;
+    if (op !== 'orderCommand') {
+      if (!ops.has(op)) {
+        out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
+        return;
+      }
+      fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
     }
     calls++;
     Promise.resolve()
-      .then(run)
+      .then(() => (fn ? fn.apply(core, args) : commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(exactBytes)))
       .then(
         (value) => {
           calls--;
