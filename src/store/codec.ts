@@ -151,9 +151,9 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * (shape()).
  *
  * The encoder gives the record as the positional array that is its JSON
- * form: the tag, then each field in the shape's order (null when absent, a bigint as its decimal
- * string, a nested record as its own array). JSON.stringify of that array
- * writes the row: one flat string from native code, where building it by
+ * form: the tag, then each field in the shape's order (null when absent, a
+ * bigint as its decimal string, a nested record as its own array).
+ * JSON.stringify of that array writes the row: one flat string from native code, where building it by
  * concatenation made a string node per value (a fifth of everything the
  * runtime thread allocated while settling, and 1.4x the time for an event).
  *
