@@ -91,13 +91,14 @@ export function orderPoolService(
     if (!who.roles.some((r) => r.startsWith('lender:'))) requireRole(who, platformRead(merchantId));
   };
 
+  const failedAck = (index: number, e: unknown) => encodeAck(index, 'error', toWireStatus(e, logInternal).bytes);
+
   /**
    * One StreamOrderEvents event, as bytes, to its ack, as bytes
    * (./order-event-wire.ts): the event's command runs as its unary twin does.
+   * Its callbacks are passed as written: a named const would cost a naming
+   * call per event under tsx (esbuild's keepNames).
    */
-  const failedAck = (index: number, e: unknown) => encodeAck(index, 'error', toWireStatus(e, logInternal).bytes);
-  // Per event: its callbacks are passed as written (a named const would cost
-  // a naming call per event under tsx, esbuild's keepNames).
   function ackOf(index: number, event: Uint8Array): Promise<Uint8Array> {
     const ev = splitOrderEvent(event);
     if (ev.kind === undefined) {

@@ -62,11 +62,13 @@ export class GrpcGatewayClients implements GatewayClients {
     switch (e.method) {
       case 'AuthorizeDisbursement':
         return unary((cb) => client.authorizeDisbursement({
-          ...base, amount: money(e.currency, e.amount), fee: money(e.currency, e.fee), poolTotal: money(e.currency, e.poolTotal), poolOrderCount: String(e.poolOrderCount),
-          disbursementDeadline: timestamp(e.deadline),
+          ...base, amount: money(e.currency, e.amount), fee: money(e.currency, e.fee), poolTotal: money(e.currency, e.poolTotal),
+          poolOrderCount: String(e.poolOrderCount), disbursementDeadline: timestamp(e.deadline),
         }, { deadline }, cb));
       case 'ReceiveRepayment':
-        return unary((cb) => client.receiveRepayment({ ...base, amount: money(e.currency, e.amount), orderIds: e.orderIds, outstanding: money(e.currency, e.outstanding) }, { deadline }, cb));
+        return unary((cb) => client.receiveRepayment({
+          ...base, amount: money(e.currency, e.amount), orderIds: e.orderIds, outstanding: money(e.currency, e.outstanding),
+        }, { deadline }, cb));
       case 'ReceiveCoverageAlert':
         return unary((cb) => client.receiveCoverageAlert({
           ...base, underCovered: e.underCovered, poolTotal: money(e.currency, e.poolTotal), outstanding: money(e.currency, e.outstanding),

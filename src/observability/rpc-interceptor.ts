@@ -220,13 +220,13 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
         next(metadata);
       },
       sendStatus(status, next) {
-        if (status.code === grpc.status.OK) {
-          finish(status.code, status);
+        const ok = status.code === grpc.status.OK;
+        if (!ok) errorId = given || randomUUID();
+        finish(status.code, status);
+        if (ok) {
           next(status);
           return;
         }
-        errorId = given || randomUUID();
-        finish(status.code, status);
         const metadata = status.metadata ?? new grpc.Metadata();
         metadata.set('x-request-id', errorId);
         next({ ...status, metadata });
