@@ -63,6 +63,13 @@ type PartialStatus = Parameters<grpc.FullResponder['sendStatus']>[0];
 
 const SANE_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** The metadata (a new one when there is none) with `x-request-id` set to the call's id. */
+function withRequestId(metadata: grpc.Metadata | null | undefined, id: string): grpc.Metadata {
+  const md = metadata ?? new grpc.Metadata();
+  md.set('x-request-id', id);
+  return md;
+}
+
 /** The caller's x-request-id, if it sent a sane one; else ''. */
 function givenId(metadata: grpc.Metadata): string {
   const given = metadata.get('x-request-id')[0];
@@ -152,13 +159,9 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
           let requestId = given;
           if (err) {
             requestId ||= randomUUID();
-            const metadata = err.metadata ?? new grpc.Metadata();
-            metadata.set('x-request-id', requestId);
-            err.metadata = metadata;
+            err.metadata = withRequestId(err.metadata, requestId);
           } else if (given) {
-            const metadata = new grpc.Metadata();
-            metadata.set('x-request-id', given);
-            call.sendMetadata(metadata);
+            call.sendMetadata(withRequestId(undefined, given));
           }
           if (!done) {
             done = true;
@@ -216,8 +219,7 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
         });
       },
       sendMetadata(metadata, next) {
-        if (given) metadata.set('x-request-id', given);
-        next(metadata);
+        next(given ? withRequestId(metadata, given) : metadata);
       },
       sendStatus(status, next) {
         const ok = status.code === grpc.status.OK;
@@ -227,9 +229,7 @@ export function rpcObserver(log: Logger, metrics?: Metrics): RpcObserver {
           next(status);
           return;
         }
-        const metadata = status.metadata ?? new grpc.Metadata();
-        metadata.set('x-request-id', errorId);
-        next({ ...status, metadata });
+        next({ ...status, metadata: withRequestId(status.metadata, errorId) });
       },
     });
   };
