@@ -11,7 +11,10 @@
  *   - allocation: bytes allocated on the heap per command (V8's heap
  *     statistics around each GC, v8.GCProfiler), and the scavenges and
  *     collector pause per 1,000 commands. Allocation drives the collector,
- *     which was ~45 % of a core during settle in `npm run bench`.
+ *     which was ~45 % of a core during settle in `npm run bench`;
+ *   - kept: what each scavenge found alive (copied in the young generation
+ *     or promoted), the commands in flight and the orders kept. A scavenge
+ *     costs about what it keeps.
  *
  * Allocation and CPU per command move far less from run to run than
  * throughput on a shared VM, so this is the tool for deciding a change to the
@@ -85,7 +88,26 @@ const bytes = (method: string, req: unknown) => new Uint8Array(svc[method]!.requ
 /** A lender gateway that accepts every call at once (delivery's own cost stays in). */
 const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => {} };
 
-interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; scavenges: number; majors: number; pauseMs: number }
+interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; survived: number; scavenges: number; majors: number; pauseMs: number }
+
+type GcStat = v8.GCProfilerResult['statistics'][number];
+type HeapSpaces = v8.HeapSpaceStatistics[];
+const used = (spaces: HeapSpaces, name: string) => spaces.find((s) => s.spaceName === name)?.spaceUsedSize ?? 0;
+const OLD_SPACES = ['old_space', 'code_space', 'map_space', 'large_object_space', 'code_large_object_space'];
+
+/**
+ * What a scavenge found alive: what it left in the young generation plus what
+ * it moved to the old one. Objects alive across a scavenge are what it costs
+ * (it copies them), and the promoted ones are what the mark-compacts then
+ * trace: in the server, the commands in flight while the synced write runs.
+ */
+function keptBy(g: GcStat): number {
+  const before = g.beforeGC.heapSpaceStatistics;
+  const after = g.afterGC.heapSpaceStatistics;
+  let promoted = 0;
+  for (const name of OLD_SPACES) promoted += used(after, name) - used(before, name);
+  return used(after, 'new_space') + used(after, 'new_large_object_space') + Math.max(0, promoted);
+}
 
 async function measure(name: string, requests: Request[], run: OrderCommandsFn): Promise<Phase> {
   const profiler = new v8.GCProfiler();
@@ -112,10 +134,11 @@ async function measure(name: string, requests: Request[], run: OrderCommandsFn):
     after = g.afterGC.heapStatistics.usedHeapSize;
   }
   allocated += used1 - after;
-  const scavenges = gcs.filter((g) => g.gcType === 'Scavenge').length;
+  const scavenges = gcs.filter((g) => g.gcType === 'Scavenge');
   return {
     name, commands: requests.length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated,
-    scavenges, majors: gcs.length - scavenges, pauseMs: gcs.reduce((ms, g) => ms + g.cost / 1000, 0),
+    survived: scavenges.reduce((n, g) => n + keptBy(g), 0), scavenges: scavenges.length,
+    majors: gcs.length - scavenges.length, pauseMs: gcs.reduce((ms, g) => ms + g.cost / 1000, 0),
   };
 }
 
@@ -167,9 +190,9 @@ async function main(): Promise<void> {
   for (let rep = 1; rep <= REPS; rep++) all.push(...(await once(rep)));
   const rows = all.map((r) => [
     r.name, String(r.commands), (r.commands / (r.wallMs / 1000)).toFixed(0), ((r.cpuMs * 1000) / r.commands).toFixed(1),
-    (r.allocated / r.commands / 1024).toFixed(2), ((r.scavenges * 1000) / r.commands).toFixed(2), String(r.majors), ((r.pauseMs * 1000) / r.commands).toFixed(1),
+    (r.allocated / r.commands / 1024).toFixed(2), r.scavenges ? (r.survived / r.scavenges / 1024).toFixed(0) : '-', ((r.scavenges * 1000) / r.commands).toFixed(2), String(r.majors), ((r.pauseMs * 1000) / r.commands).toFixed(1),
   ]);
-  const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd'];
+  const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'kept KiB/scavenge', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd'];
   process.stdout.write(`${table([head, ...rows])}\n`);
 }
 

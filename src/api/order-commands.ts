@@ -54,16 +54,27 @@ export function runOrderCommand(core: OrderOps, s: Schemas, kind: OrderCommandKi
   }
 }
 
+/**
+ * The order commands from request bytes to answer bytes. Not an async
+ * function: a command waits out a synced write, and a suspended async
+ * function keeps its frame (the decoded request with it) alive through that
+ * wait and the scavenges in it; a bad request is a rejection, never a throw.
+ */
 export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
-  return async (kind, bytes) => {
-    const method = definition[METHOD[kind]]!;
+  return (kind, bytes) => {
     let request: unknown;
     try {
-      request = method.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      request = definition[METHOD[kind]]!.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (e) {
       request = new MalformedMessage(e instanceof Error ? e.message : String(e));
     }
-    return encodeOrder(await runOrderCommand(core, s, kind, request));
+    let order: Promise<Order>;
+    try {
+      order = runOrderCommand(core, s, kind, request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return order.then(encodeOrder);
   };
 }
 

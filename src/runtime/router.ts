@@ -272,8 +272,19 @@ export class Router {
     return slot.merchant;
   }
 
-  private async runCommand<T, C>(slot: Slot, opts: CommandOptions<T, C>): Promise<T> {
-    // An active actor is used as it is, without a promise and a turn for load().
+  private runCommand<T, C>(slot: Slot, opts: CommandOptions<T, C>): Promise<T> {
+    // An active actor without a prepare step runs at once: no promise and
+    // turn for load(), and no async frame kept alive through the write.
+    const m = slot.merchant;
+    if (!m || opts.prepare) return this.loadAndRun(slot, opts);
+    try {
+      return this.runBody(slot, m, opts, undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async loadAndRun<T, C>(slot: Slot, opts: CommandOptions<T, C>): Promise<T> {
     const m = slot.merchant ?? (await this.load(slot));
     let context: C | undefined;
     if (opts.prepare) {
@@ -281,6 +292,11 @@ export class Router {
       if ('answer' in p) return p.answer;
       context = p.context;
     }
+    return this.runBody(slot, m, opts, context);
+  }
+
+  /** Runs a command's body and commits what it did; what the body throws is thrown, not returned. */
+  private runBody<T, C>(slot: Slot, m: Merchant, opts: CommandOptions<T, C>, context: C | undefined): Promise<T> {
     const env = this.env();
     const before = this.before(m);
     const seqBefore = m.seq;
@@ -293,11 +309,12 @@ export class Router {
       throw e;
     }
     this.hold(slot);
-    if (tx.events.length === 0) return result;
+    if (tx.events.length === 0) return Promise.resolve(result);
     const request = opts.request ? { requestId: opts.request.requestId, record: opts.request.record(result, tx) } : undefined;
-    await this.persist(slot, m, before, [tx], request);
-    if (tx.failure) throw tx.failure;
-    return result;
+    return this.persist(slot, m, before, [tx], request).then(() => {
+      if (tx.failure) throw tx.failure;
+      return result;
+    });
   }
 
   /**
@@ -361,7 +378,7 @@ export class Router {
    * (R2). On failure the actor is reloaded from disk on next use and the
    * error is STORE_UNAVAILABLE.
    */
-  private async persist(slot: Slot, m: Merchant, before: Before, txs: Tx[], request: MerchantCommit['request']): Promise<void> {
+  private persist(slot: Slot, m: Merchant, before: Before, txs: Tx[], request: MerchantCommit['request']): Promise<void> {
     const tx = txs.length === 1 ? txs[0]! : mergeTxs(txs);
     const deadlineAfter = m.deadline();
     // A command that leaves the machine where it was (same state, and its
@@ -394,19 +411,22 @@ export class Router {
       timer: { before: before.deadline, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
     };
     if (request) commit.request = request;
-    let keys: string[];
-    try {
-      keys = await this.store.commit([commit]);
-    } catch (e) {
-      this.forget(slot);
-      throw unavailable('STORE_UNAVAILABLE', 'the store could not write; nothing was changed', ensureError(e));
-    }
-    this.onCommitted({
-      merchantId: m.merchantId,
-      events: tx.events,
-      effects: tx.effects.map((effect, i) => ({ key: keys[i]!, effect })),
-      deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
-    });
+    // Not an async function (see LevelStore.commit): the reaction below is
+    // all that waits out the synced write.
+    return this.store.commit([commit]).then(
+      (keys) => {
+        this.onCommitted({
+          merchantId: m.merchantId,
+          events: tx.events,
+          effects: tx.effects.map((effect, i) => ({ key: keys[i]!, effect })),
+          deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
+        });
+      },
+      (e: unknown) => {
+        this.forget(slot);
+        throw unavailable('STORE_UNAVAILABLE', 'the store could not write; nothing was changed', ensureError(e));
+      },
+    );
   }
 
   /** Recounts the slot's orders in ordersHeld (after a load or a command). */

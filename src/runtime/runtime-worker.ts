@@ -72,29 +72,40 @@ async function main(): Promise<void> {
   // The work is started from anonymous callbacks, not held in a `run`
   // variable: under tsx (esbuild's keepNames) a function assigned to a name is
   // named with a call per message.
+  const failed = (id: number, op: string, e: unknown) => {
+    calls--;
+    const error = errorToWire(e);
+    if ('internal' in error) log.error({ err: e, op }, 'internal error');
+    out.send({ k: 'err', id, error });
+  };
   const call = (id: number, op: string, args: unknown[]) => {
-    let fn: ((...a: unknown[]) => unknown) | undefined;
-    if (op !== 'orderCommand') {
-      if (!ops.has(op)) {
-        out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
-        return;
-      }
-      fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
-    }
     calls++;
+    if (op === 'orderCommand') {
+      // The hot path: one promise reaction per command (orderCommands never
+      // throws, it rejects), and the answer's bytes made exact in it.
+      commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(
+        (bytes) => {
+          calls--;
+          out.send({ k: 'ok', id, value: exactBytes(bytes) });
+        },
+        (e: unknown) => failed(id, op, e),
+      );
+      return;
+    }
+    if (!ops.has(op)) {
+      calls--;
+      out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
+      return;
+    }
+    const fn = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
     Promise.resolve()
-      .then(() => (fn ? fn.apply(core, args) : commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(exactBytes)))
+      .then(() => fn.apply(core, args))
       .then(
         (value) => {
           calls--;
           out.send({ k: 'ok', id, value });
         },
-        (e: unknown) => {
-          calls--;
-          const error = errorToWire(e);
-          if ('internal' in error) log.error({ err: e, op }, 'internal error');
-          out.send({ k: 'err', id, error });
-        },
+        (e: unknown) => failed(id, op, e),
       );
   };
 

@@ -63,7 +63,7 @@ function fill(batch: Batch, ops: readonly Op[]): void {
 interface OpenBatch {
   batch: Batch;
   ops: number;
-  waiters: { count: number; resolve: () => void; reject: (e: unknown) => void }[];
+  waiters: { count: number; resolve: (value: unknown) => void; reject: (e: unknown) => void; value: unknown }[];
 }
 
 export interface LevelStoreOptions {
@@ -132,17 +132,25 @@ export class LevelStore implements Store {
     }
   }
 
-  /** Commits and returns the outbox keys given to the effects, in order. */
-  async commit(commits: MerchantCommit[]): Promise<string[]> {
+  /**
+   * Commits and returns the outbox keys given to the effects, in order. Not
+   * an async function: a commit waits out a synced write with the commands
+   * behind it, and a suspended async function keeps its frame alive (and
+   * through scavenges) for all that time.
+   */
+  commit(commits: MerchantCommit[]): Promise<string[]> {
     const ops: Op[] = [];
     const keys: string[] = [];
-    for (const c of commits) {
-      const first = this.outboxSeq + 1;
-      this.opsOf(c, ops);
-      for (let n = first; n <= this.outboxSeq; n++) keys.push(k.outbox(n));
+    try {
+      for (const c of commits) {
+        const first = this.outboxSeq + 1;
+        this.opsOf(c, ops);
+        for (let n = first; n <= this.outboxSeq; n++) keys.push(k.outbox(n));
+      }
+    } catch (e) {
+      return Promise.reject(e);
     }
-    await this.enqueue(ops, commits.length);
-    return keys;
+    return this.enqueue(ops, commits.length, keys);
   }
 
   /**
@@ -153,10 +161,10 @@ export class LevelStore implements Store {
    * A commit whose operations could not all be added fails with every commit
    * of its batch, which is then never written: no batch holds part of one.
    */
-  private enqueue(ops: Op[], count: number): Promise<void> {
+  private enqueue<T = void>(ops: Op[], count: number, value?: T): Promise<T> {
     const open = (this.next ??= { batch: this.db.batch(), ops: 0, waiters: [] });
-    return new Promise<void>((resolve, reject) => {
-      open.waiters.push({ count, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      open.waiters.push({ count, resolve: resolve as (value: unknown) => void, reject, value });
       try {
         fill(open.batch, ops);
         open.ops += ops.length;
@@ -188,7 +196,7 @@ export class LevelStore implements Store {
         if (commits > 1) this.lastShared = performance.now();
         else if (commits === 1) this.lastShared = Number.NEGATIVE_INFINITY; // a lone commit: no company now
         this.opts.onBatch?.(commits, group.ops, performance.now() - t0);
-        for (const w of group.waiters) w.resolve();
+        for (const w of group.waiters) w.resolve(w.value);
       } catch (e) {
         await group.batch.close().catch(() => {});
         for (const w of group.waiters) w.reject(e);
