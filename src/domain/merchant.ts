@@ -163,11 +163,11 @@ export class Merchant {
   }
 
   /** Runs one command; its events are applied as they are emitted. */
-  run<T>(env: Env, body: (m: this) => T): { tx: Tx; result: T } {
+  run<T, C = undefined>(env: Env, body: (m: this, context: C | undefined) => T, context?: C): { tx: Tx; result: T } {
     this.env = env;
     this.tx = new Tx();
     try {
-      const result = body(this);
+      const result = body(this, context);
       return { tx: this.tx, result };
     } finally {
       this.env = undefined;

@@ -51,11 +51,18 @@ export interface Committed {
   deadline: { at: number; financingId: string };
 }
 
-/** A mailbox entry: a read or command, and how to answer its caller. */
+/**
+ * A mailbox entry: a read or a command, and how to answer its caller. A
+ * command is held as its options, not wrapped in closures (two per command,
+ * kept in the mailbox and through the write).
+ */
 interface Task {
-  work: (slot: Slot) => Promise<unknown>;
-  /** Set for a command that may share its commit with the commands queued after it (R6). */
-  body: ((m: Merchant) => unknown) | undefined;
+  /** A read. */
+  work: ((slot: Slot) => Promise<unknown>) | undefined;
+  /** A command. */
+  command: CommandOptions<unknown, unknown> | undefined;
+  /** A command that may share its commit with the commands queued after it (R6): no prepare step, no request record. */
+  shares: boolean;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -175,13 +182,12 @@ export class Router {
 
   /** Runs a read against the merchant's current state (in its mailbox). */
   read<T>(merchantId: string, fn: (m: Merchant) => T | Promise<T>): Promise<T> {
-    return this.enqueue(merchantId, async (slot) => fn(await this.load(slot)));
+    return this.enqueue(merchantId, async (slot) => fn(await this.load(slot)), undefined);
   }
 
   /** Runs a command: compute, persist, then answer (R2). */
   command<T, C = undefined>(merchantId: string, opts: CommandOptions<T, C>): Promise<T> {
-    const shareable = !opts.prepare && !opts.request ? (m: Merchant) => opts.body(m, undefined) : undefined;
-    return this.enqueue(merchantId, (slot) => this.runCommand(slot, opts), shareable);
+    return this.enqueue(merchantId, undefined, opts as CommandOptions<unknown, unknown>) as Promise<T>;
   }
 
   /** Resolves when no command is running or queued. */
@@ -194,7 +200,7 @@ export class Router {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  private enqueue<T>(merchantId: string, work: (slot: Slot) => Promise<T>, body?: (m: Merchant) => unknown): Promise<T> {
+  private enqueue<T>(merchantId: string, work: ((slot: Slot) => Promise<T>) | undefined, command: CommandOptions<unknown, unknown> | undefined): Promise<T> {
     const shard = this.shards[this.shardOf(merchantId)]!;
     let slot = shard.slots.get(merchantId);
     if (slot && slot.mailbox.length >= this.config.maxMailbox) {
@@ -215,7 +221,8 @@ export class Router {
     shard.queued++;
     this.inFlight++;
     return new Promise<T>((resolve, reject) => {
-      s.mailbox.push({ work, body, resolve: resolve as (v: unknown) => void, reject });
+      const shares = command !== undefined && !command.prepare && !command.request;
+      s.mailbox.push({ work, command, shares, resolve: resolve as (v: unknown) => void, reject });
       if (!s.running) void this.pump(s);
     });
   }
@@ -236,14 +243,14 @@ export class Router {
     const box = slot.mailbox;
     while (box.length > 0) {
       let n = 1;
-      if (box[0]!.body) while (n < box.length && n < MAX_GROUP && box[n]!.body) n++;
+      if (box[0]!.shares) while (n < box.length && n < MAX_GROUP && box[n]!.shares) n++;
       if (n > 1) {
         await this.runGroup(slot, box.splice(0, n));
         continue;
       }
       const task = box.shift()!;
       try {
-        task.resolve(await task.work(slot));
+        task.resolve(await (task.command ? this.runCommand(slot, task.command) : task.work!(slot)));
       } catch (e) {
         task.reject(e);
       } finally {
@@ -303,7 +310,7 @@ export class Router {
     let tx: Tx;
     let result: T;
     try {
-      ({ tx, result } = m.run(env, (mm) => opts.body(mm, context)));
+      ({ tx, result } = m.run(env, opts.body, context));
     } catch (e) {
       if (m.seq !== seqBefore) this.forget(slot); // a bug mid-command: reload from disk
       throw e;
@@ -334,7 +341,7 @@ export class Router {
       for (let i = 0; i < tasks.length; i++) {
         const seq = m.seq;
         try {
-          const { tx, result } = m.run(env, tasks[i]!.body!);
+          const { tx, result } = m.run(env, tasks[i]!.command!.body, undefined);
           if (tx.events.length > 0) txs.push(tx);
           outcomes.push(tx.failure ? { ok: false, value: tx.failure } : { ok: true, value: result });
         } catch (e) {
