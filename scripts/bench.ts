@@ -19,7 +19,7 @@ import { forkTs, type Child } from './bench/ipc';
 import { gitInfo } from './bench/git-info';
 import { cpuCount, sample, type CpuSample } from './bench/procstat';
 import {
-  latencyOf, mergeHistograms, renderSummary, summarize, type GcPauses, type GcThreadPauses, type Latency, type ScenarioResult, type SettleExtra,
+  latencyOf, mergeHistograms, renderSummary, summarize, syncedWrites, type GcPauses, type GcThreadPauses, type SyncedWrites, type Latency, type ScenarioResult, type SettleExtra,
   type WatchExtra,
 } from './bench/report';
 import type { SourceSpec } from './bench/sources';
@@ -283,6 +283,8 @@ interface CpuWindow {
   end: CpuSample;
   /** The server's GC pauses that began in the window (null when the bench did not start the server). */
   gc: GcPauses | null;
+  /** The runtime thread's synced batch writes that began in the window (null likewise). */
+  writes: SyncedWrites | null;
 }
 
 /** How long after a window its last GC pauses are surely in the file (gc-probe.cjs flushes every 200 ms). */
@@ -297,37 +299,46 @@ function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
     }, Math.max(0, w.measureFrom - Date.now()));
     setTimeout(() => {
       const end = sample(pids, env.serverPid || undefined);
-      if (!env.gcFile) return resolve({ begin, end, gc: null });
+      if (!env.gcFile) return resolve({ begin, end, gc: null, writes: null });
       const file = env.gcFile;
-      setTimeout(() => resolve({ begin, end, gc: gcPausesIn(file, w) }), GC_FLUSH_MS);
+      setTimeout(() => resolve({ begin, end, ...probedIn(file, w) }), GC_FLUSH_MS);
     }, Math.max(0, w.measureTo - Date.now()));
   });
 }
 
-/** Sums the GC pause lines of gc-probe.cjs that began in the window, per thread (null if the file cannot be read). */
-function gcPausesIn(file: string, w: Window): GcPauses | null {
+/**
+ * The lines of gc-probe.cjs that began in the window: the GC pauses summed per
+ * thread, and the synced writes' durations (both null if the file cannot be
+ * read).
+ */
+function probedIn(file: string, w: Window): { gc: GcPauses | null; writes: SyncedWrites | null } {
   const empty = (): GcThreadPauses => ({ count: 0, totalMs: 0, maxMs: 0, over10: 0 });
-  const out: GcPauses = { main: empty(), runtime: empty() };
+  const gc: GcPauses = { main: empty(), runtime: empty() };
+  const writeMs: number[] = [];
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    log(`GC pauses: cannot read ${file}: ${(e as Error).message}`);
-    return null;
+    log(`GC pauses and synced writes: cannot read ${file}: ${(e as Error).message}`);
+    return { gc: null, writes: null };
   }
   for (const line of text.split('\n')) {
-    const [thread, at, ms] = line.split(' ');
-    if (thread !== 'main' && thread !== 'runtime') continue;
+    const [kind, at, ms] = line.split(' ');
+    if (kind !== 'main' && kind !== 'runtime' && kind !== 'write') continue;
     const start = Number(at);
-    const pause = Number(ms);
-    if (!(start >= w.measureFrom && start < w.measureTo) || !Number.isFinite(pause)) continue;
-    const t = out[thread];
+    const took = Number(ms);
+    if (!(start >= w.measureFrom && start < w.measureTo) || !Number.isFinite(took)) continue;
+    if (kind === 'write') {
+      writeMs.push(took);
+      continue;
+    }
+    const t = gc[kind];
     t.count++;
-    t.totalMs += pause;
-    t.maxMs = Math.max(t.maxMs, pause);
-    if (pause >= 10) t.over10++;
+    t.totalMs += took;
+    t.maxMs = Math.max(t.maxMs, took);
+    if (took >= 10) t.over10++;
   }
-  return out;
+  return { gc, writes: syncedWrites(writeMs) };
 }
 
 async function runLoad(env: Env, makeJob: (worker: number) => LoadJob): Promise<{ results: WorkerResult[]; window: Window; cpu: CpuWindow }> {
@@ -381,6 +392,7 @@ function baseResult(scenario: string, rep: number, loop: ScenarioResult['loop'],
       otherWait: pct(cpu.end.threads.wait.other - cpu.begin.threads.wait.other),
     } : null,
     gcPauses: cpu.gc,
+    syncedWrites: cpu.writes,
     gatewayCpuPct: pct(gatewayCpuMs),
     generatorCpuPct: genMs.map(pct),
     generatorElu: results.map((r) => Math.round(r.elu * 1000) / 1000),
@@ -657,6 +669,8 @@ async function main(): Promise<void> {
     + `  running, and runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat);\n`
     + `GC pauses: each garbage collection's pause in the server's gRPC and runtime threads that began in the window\n`
     + `  (perf_hooks 'gc' entries, scripts/bench/gc-probe.cjs preloaded; not with --target);\n`
+    + `synced writes: the runtime thread's synced LevelDB batch writes that began in the window, from the call to the completion\n`
+    + `  it saw (write, fsync, the wait for its next turn): a durable ack waits at least one (the same probe; medians of the repetitions);\n`
     + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`
     + `\n${diskLine(disk)}\n`);
   const broken = summary.filter((s) => !(s.throughput.median > 0));

@@ -1,11 +1,18 @@
 /**
  * Preloaded into the server by `npm run bench` when the bench starts the
  * server itself (node --require, so in the gRPC thread and the runtime thread
- * alike; the server never loads it otherwise). Appends every garbage
- * collection's pause to the file named by ORDERPOOL_BENCH_GC_FILE, one line
- * each: "<thread> <start, ms since the epoch> <pause ms> <kind>", flushed
- * every 200 ms. The bench sums them per scenario window: GC pauses are what
- * the write paths' p99 tails are made of (docs/benchmarks.md).
+ * alike; the server never loads it otherwise). Appends to the file named by
+ * ORDERPOOL_BENCH_GC_FILE, flushed every 200 ms, one line per event:
+ *
+ *   - every garbage collection's pause: "<thread> <start, ms since the
+ *     epoch> <pause ms> <kind>";
+ *   - in the runtime thread, every synced LevelDB batch write, from the call
+ *     to its completion as the runtime thread sees it (write, fsync, and the
+ *     wait for the thread's next turn): "write <start> <ms> <operations>".
+ *
+ * The bench sums them per scenario window: the collectors' pauses and the
+ * durable writes are what the write paths' p99 tails are made of
+ * (docs/benchmarks.md).
  */
 'use strict';
 const fs = require('node:fs');
@@ -27,6 +34,23 @@ if (file) {
       lines += `${thread} ${(performance.timeOrigin + e.startTime).toFixed(1)} ${e.duration.toFixed(2)} ${e.detail ? e.detail.kind : 0}\n`;
     }
   }).observe({ entryTypes: ['gc'] });
+  if (thread === 'runtime') {
+    // classic-level's native write, under abstract-level's write(): only the
+    // synced ones are durable acknowledgements (src/store/level-store.ts).
+    const { ChainedBatch } = require('classic-level/chained-batch');
+    const write = ChainedBatch.prototype._write;
+    ChainedBatch.prototype._write = function (options) {
+      if (!options || !options.sync) return write.call(this, options);
+      const t0 = performance.now();
+      const ops = this.length;
+      const p = write.call(this, options);
+      const done = () => {
+        lines += `write ${(performance.timeOrigin + t0).toFixed(1)} ${(performance.now() - t0).toFixed(2)} ${ops}\n`;
+      };
+      p.then(done, done);
+      return p;
+    };
+  }
   setInterval(flush, 200).unref();
   process.on('exit', flush);
 }

@@ -33,6 +33,8 @@ export interface ScenarioResult {
   serverThreadsPct: { main: number; runtime: number; other: number; mainWait: number; runtimeWait: number; otherWait: number } | null;
   /** The server's GC pauses that began in the window (null when the bench did not start the server: --target). */
   gcPauses: GcPauses | null;
+  /** The runtime thread's synced LevelDB batch writes that began in the window (null likewise). */
+  syncedWrites: SyncedWrites | null;
   gatewayCpuPct: number;
   /** Per generator process, % of one core. */
   generatorCpuPct: number[];
@@ -60,6 +62,26 @@ export interface GcThreadPauses {
 export interface GcPauses {
   main: GcThreadPauses;
   runtime: GcThreadPauses;
+}
+
+/**
+ * The synced batch writes of the runtime thread (scripts/bench/gc-probe.cjs):
+ * from the call to the completion the thread saw, so a durable ack waits at
+ * least this long. Their durations' quantiles are exact (sorted).
+ */
+export interface SyncedWrites {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Writes of 10 ms or more. */
+  over10: number;
+}
+
+export function syncedWrites(ms: number[]): SyncedWrites {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const q = (f: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)]! : NaN);
+  return { count: sorted.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN, over10: sorted.filter((x) => x >= 10).length };
 }
 
 export interface SettleExtra {
@@ -136,6 +158,8 @@ export interface Summary {
   serverThreadsPct: { main: Stat; runtime: Stat; other: Stat; mainWait: Stat; runtimeWait: Stat; otherWait: Stat } | null;
   /** Per thread: the longest pause, the pauses' total as % of the window, and the pauses of 10 ms or more. */
   gcPauses: { mainMaxMs: Stat; runtimeMaxMs: Stat; mainPct: Stat; runtimePct: Stat; mainOver10: Stat; runtimeOver10: Stat } | null;
+  /** The synced writes: per second of the window, their p50, p99 and longest, and those of 10 ms or more. */
+  syncedWrites: { perSecond: Stat; p50Ms: Stat; p99Ms: Stat; maxMs: Stat; over10: Stat } | null;
   generatorCpuPctMax: Stat;
   machineBusyPct: Stat;
   otherCpuPct: Stat;
@@ -192,6 +216,13 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         runtimePct: stat(rs.map((r) => (r.gcPauses!.runtime.totalMs / r.windowMs) * 100)),
         mainOver10: stat(rs.map((r) => r.gcPauses!.main.over10)),
         runtimeOver10: stat(rs.map((r) => r.gcPauses!.runtime.over10)),
+      } : null,
+      syncedWrites: rs.every((r) => r.syncedWrites) ? {
+        perSecond: stat(rs.map((r) => r.syncedWrites!.count / (r.windowMs / 1000))),
+        p50Ms: stat(rs.map((r) => r.syncedWrites!.p50Ms)),
+        p99Ms: stat(rs.map((r) => r.syncedWrites!.p99Ms)),
+        maxMs: stat(rs.map((r) => r.syncedWrites!.maxMs)),
+        over10: stat(rs.map((r) => r.syncedWrites!.over10)),
       } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
@@ -278,6 +309,14 @@ export function renderSummary(sums: Summary[], cpus: number): string {
         const g = s.gcPauses!;
         return [s.scenario, `${fmtNum(g.mainMaxMs.median)} / ${fmtNum(g.runtimeMaxMs.median)}`,
           `${fmtNum(g.mainPct.median, 1)} / ${fmtNum(g.runtimePct.median, 1)}`, `${fmtNum(g.mainOver10.median)} / ${fmtNum(g.runtimeOver10.median)}`];
+      })]), '');
+  }
+  const writes = sums.filter((s) => s.syncedWrites && s.syncedWrites.perSecond.median > 0);
+  if (writes.length) {
+    lines.push(table([['synced writes in the window', 'per s', 'p50 ms', 'p99 ms', 'longest ms', '>= 10 ms'],
+      ...writes.map((s) => {
+        const w = s.syncedWrites!;
+        return [s.scenario, fmtNum(w.perSecond.median), fmtNum(w.p50Ms.median, 2), fmtNum(w.p99Ms.median, 1), fmtNum(w.maxMs.median), fmtNum(w.over10.median)];
       })]), '');
   }
   for (const s of sums) {
