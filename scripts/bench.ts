@@ -287,7 +287,7 @@ interface CpuWindow {
   writes: SyncedWrites | null;
 }
 
-/** How long after a window its last GC pauses are surely in the file (gc-probe.cjs flushes every 200 ms). */
+/** How long after a window its last GC pauses and synced writes are surely in the file (gc-probe.cjs flushes every 200 ms). */
 const GC_FLUSH_MS = 450;
 
 function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
