@@ -3,9 +3,23 @@
  * exit. The runtime thread is started before the gRPC modules are loaded, so
  * both threads load their modules at the same time (start-up to SERVING).
  */
+import { setFlagsFromString } from 'node:v8';
 import { resolveConfig } from './config';
 import { createLogger } from './observability/logger';
 import { RuntimeThread } from './runtime/runtime-thread';
+
+/**
+ * V8's allocation-site pretenuring off, for both threads (the flag is the
+ * process's; the runtime thread's isolate is made after it is set). Once a
+ * site's objects have mostly outlived a scavenge (a burst of commands in
+ * flight across one does it), V8 allocates that site's objects straight in
+ * the old generation, and a command's short-lived objects (its decoded and
+ * validated request) then wait there for a mark-compact. With it off,
+ * `npm run bench:runtime` spent 16 % less CPU per RecordOrder and its
+ * scavenges kept a fifth less; settle used 8-18 % less server CPU per
+ * completion in three interleaved pairs (docs/benchmarks.md, "Ninth session").
+ */
+setFlagsFromString('--no-allocation-site-pretenuring');
 
 async function main(): Promise<void> {
   const config = resolveConfig(process.argv.slice(2));
