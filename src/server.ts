@@ -16,6 +16,7 @@ import { adminHandlers } from './api/admin-service';
 import { packageDefinition, v1 } from './api/proto';
 import { schemas } from './api/validate';
 import { tolerantService } from './api/malformed';
+import { untangleServerSessions, type SessionHook } from './api/http2-streams';
 import { orderCommands, rawOrderCommands, type OrderCommands } from './api/order-commands';
 import type { Delivery } from './gateways/delivery';
 import type { Backend } from './runtime/backend';
@@ -47,6 +48,8 @@ export interface RunningServer {
   config: Config;
   /** The bound --metrics address (host:port), when metrics are on. */
   metricsAddress?: string;
+  /** The hook that gives each HTTP/2 session a stream table that lets finished calls go (src/api/http2-streams.ts). */
+  http2Sessions: SessionHook;
   /** Drains: refuse new calls, finish in-flight ones, flush, close LevelDB. */
   stop(): Promise<void>;
 }
@@ -157,6 +160,8 @@ async function serve(p: Prepared, backend: Backend, commands: OrderCommands, sto
     await stopRuntime();
     throw e;
   });
+  const sessions = untangleServerSessions(server, () => log.warn('a node:http2 session is not as expected: its stream Map is left as it is (more garbage per call, see src/api/http2-streams.ts)'));
+  if (sessions.servers === 0) log.warn('grpc-js is not as expected: the HTTP/2 sessions keep their stream Maps (more garbage per call, see src/api/http2-streams.ts)');
   const metricsAddress = metrics ? await metrics.listen(config.metrics).catch(async (e: unknown) => {
     server.forceShutdown();
     await stopRuntime();
@@ -188,7 +193,7 @@ async function serve(p: Prepared, backend: Backend, commands: OrderCommands, sto
     log.info('orderpool stopped');
   })());
 
-  return { port, address, backend, config, metricsAddress, stop };
+  return { port, address, backend, config, metricsAddress, http2Sessions: sessions, stop };
 }
 
 /**

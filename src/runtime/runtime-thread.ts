@@ -24,6 +24,7 @@ import type { Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { CopyResult, Target } from '../store/backup';
 import type { OrderCommandKind } from '../api/order-commands';
 import { lenderFrom, type Backend, type LenderInput, type MerchantView, type PoolPage } from './backend';
+import { IntTable } from './int-table';
 import { errorFromWire, exactBytes, Outbox, type FromRuntime, type RuntimeStats, type ThreadOp, type ToRuntime } from './thread-protocol';
 import { WatchHub } from './watch-hub';
 
@@ -41,7 +42,8 @@ interface Pending {
 }
 
 export class RuntimeThread implements Backend {
-  private readonly pending = new Map<number, Pending>();
+  /** Calls sent and not yet answered, by id (an IntTable: see there why not a Map). */
+  private readonly pending = new IntTable<Pending>();
   private readonly out: Outbox<ToRuntime>;
   private readonly hub = new WatchHub();
   private readonly lenders = new Map<string, Lender>();
