@@ -35,6 +35,7 @@ import { packageDefinition } from '../src/api/proto-definition';
 import { schemas } from '../src/api/validate';
 import type { GatewayClients } from '../src/gateways/clients';
 import { startRuntime } from '../src/runtime/local-runtime';
+import { promotedBy, usedIn, type GcStat } from './bench/gc-stats';
 import { table } from './bench/report';
 
 const { values: argv } = parseArgs({
@@ -90,10 +91,6 @@ const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => 
 
 interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; survived: number; scavenges: number; majors: number; pauseMs: number }
 
-type GcStat = v8.GCProfilerResult['statistics'][number];
-type HeapSpaces = v8.HeapSpaceStatistics[];
-const used = (spaces: HeapSpaces, name: string) => spaces.find((s) => s.spaceName === name)?.spaceUsedSize ?? 0;
-const OLD_SPACES = ['old_space', 'code_space', 'map_space', 'large_object_space', 'code_large_object_space'];
 
 /**
  * What a scavenge found alive: what it left in the young generation plus what
@@ -102,11 +99,8 @@ const OLD_SPACES = ['old_space', 'code_space', 'map_space', 'large_object_space'
  * trace: in the server, the commands in flight while the synced write runs.
  */
 function keptBy(g: GcStat): number {
-  const before = g.beforeGC.heapSpaceStatistics;
   const after = g.afterGC.heapSpaceStatistics;
-  let promoted = 0;
-  for (const name of OLD_SPACES) promoted += used(after, name) - used(before, name);
-  return used(after, 'new_space') + used(after, 'new_large_object_space') + Math.max(0, promoted);
+  return usedIn(after, 'new_space') + usedIn(after, 'new_large_object_space') + promotedBy(g);
 }
 
 async function measure(name: string, requests: Request[], run: OrderCommandsFn): Promise<Phase> {

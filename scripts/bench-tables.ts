@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { IntTable } from '../src/runtime/int-table';
+import { promotedBy } from './bench/gc-stats';
 import { table } from './bench/report';
 
 const { values: argv } = parseArgs({
@@ -67,9 +68,6 @@ function churn(t: Table, from: number, n: number): Promise<void> {
   });
 }
 
-const OLD_SPACES = ['old_space', 'code_space', 'map_space', 'large_object_space', 'code_large_object_space'];
-const used = (spaces: v8.HeapSpaceStatistics[], name: string) => spaces.find((s) => s.spaceName === name)?.spaceUsedSize ?? 0;
-
 async function child(mode: string): Promise<void> {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
@@ -86,7 +84,7 @@ async function child(mode: string): Promise<void> {
     r.pauseUs += g.cost;
     if (g.gcType === 'Scavenge') {
       r.scavenges++;
-      for (const s of OLD_SPACES) r.promotedBytes += Math.max(0, used(g.afterGC.heapSpaceStatistics, s) - used(g.beforeGC.heapSpaceStatistics, s));
+      r.promotedBytes += promotedBy(g);
     } else if (g.gcType === 'MarkSweepCompact') {
       r.majors++;
     }
