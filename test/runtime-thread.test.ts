@@ -106,6 +106,27 @@ describe('runtime thread (npm start)', () => {
     expect(server.backend.watchers('W')).to.equal(0);
   });
 
+  it('should record a unary call the client cancels whole or not at all, and go on serving', async () => {
+    // Cancelled at once, or after the request has left: the runtime thread may or may not have
+    // run it. Either way nothing is half written and the answer table lets the call go.
+    const N = 200;
+    const req = (i: number) => ({ merchantId: 'C', orderId: `C${i}`, buyerId: 'B', amount: usd(100 + i) });
+    const outcomes = await Promise.all(Array.from({ length: N }, (_, i) => new Promise<grpc.status>((resolve) => {
+      const call = api.raw.recordOrder(req(i), api.metadata(), (err) => resolve(err ? (err as grpc.ServiceError).code : grpc.status.OK));
+      if (i % 2 === 0) call.cancel();
+      else setImmediate(() => call.cancel());
+    })));
+    for (const code of outcomes) expect([grpc.status.OK, grpc.status.CANCELLED]).to.include(code);
+    expect(outcomes.filter((c) => c === grpc.status.CANCELLED).length, 'calls cancelled').to.be.greaterThan(0);
+    // The same requests again: each is recorded now, or was, with the same payload (idempotent).
+    const again = await Promise.all(Array.from({ length: N }, (_, i) => api.recordOrder(req(i))));
+    expect(again.map((o) => o.amount?.minorUnits)).to.deep.equal(Array.from({ length: N }, (_, i) => String(100 + i)));
+    const events = await allEvents(api, 'C');
+    expect(events.map((e) => Number(e.sequence))).to.deep.equal(Array.from({ length: N }, (_, i) => i + 1));
+    expect(new Set(events.map((e) => e.order?.orderId)).size).to.equal(N);
+    expect(fatal).to.deep.equal([]);
+  });
+
   it('should keep lenders and merchants across a restart on the same data dir', async () => {
     await api.upsertLender({ lender: { ...LENDER, gatewayTarget: gw.target } });
     await api.recordOrder({ merchantId: 'M1', orderId: 'O1', buyerId: 'B', amount: usd(700) });
