@@ -13,6 +13,7 @@ import type { Backend } from '../runtime/backend';
 import { wireEvent } from './convert';
 import { encodeOrder } from './order-encoder';
 import { MalformedMessage } from './malformed';
+import { fastCompleteOrder, fastRecordOrder } from './order-fast-path';
 import { packageDefinition } from './proto-definition';
 import { parse, type Schemas } from './validate';
 
@@ -61,16 +62,24 @@ export function runOrderCommand(core: OrderOps, s: Schemas, kind: OrderCommandKi
  * wait and the scavenges in it; a bad request is a rejection, never a throw.
  */
 export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
-  return (kind, bytes) => {
+  const full = (kind: OrderCommandKind, bytes: Uint8Array): Promise<Order> => {
     let request: unknown;
     try {
       request = definition[METHOD[kind]]!.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (e) {
       request = new MalformedMessage(e instanceof Error ? e.message : String(e));
     }
+    return runOrderCommand(core, s, kind, request);
+  };
+  return (kind, bytes) => {
     let order: Promise<Order>;
     try {
-      order = runOrderCommand(core, s, kind, request);
+      // The common case straight from the bytes, the rest through protobufjs and zod (./order-fast-path.ts).
+      const record = kind === 'record' ? fastRecordOrder(bytes, s.limits) : undefined;
+      const complete = kind === 'complete' ? fastCompleteOrder(bytes, s.limits) : undefined;
+      if (record) order = core.recordOrder(record.merchantId, { orderId: record.orderId, buyerId: record.buyerId, currency: record.currency, amount: record.amount });
+      else if (complete) order = core.completeOrder(complete.merchantId, complete.orderId);
+      else order = full(kind, bytes);
     } catch (e) {
       return Promise.reject(e);
     }
