@@ -13,7 +13,7 @@ import type { Backend } from '../runtime/backend';
 import { wireEvent } from './convert';
 import { encodeOrder } from './order-encoder';
 import { MalformedMessage } from './malformed';
-import { fastCompleteOrder, fastRecordOrder } from './order-fast-path';
+import { fastCompleteOrder, fastRecordOrder, type CompleteOrderInput, type RecordOrderInput } from './order-fast-path';
 import { packageDefinition } from './proto-definition';
 import { parse, type Schemas } from './validate';
 
@@ -37,17 +37,17 @@ export function rawRequestDecoder(path: string): ((bytes: Buffer) => unknown) | 
 
 type OrderOps = Pick<Backend, 'recordOrder' | 'completeOrder' | 'refundOrder'>;
 
+const runRecord = (core: OrderOps, r: RecordOrderInput) =>
+  core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount });
+const runComplete = (core: OrderOps, r: CompleteOrderInput) => core.completeOrder(r.merchantId, r.orderId);
+
 /** Validates one decoded request (or a MalformedMessage) and runs it. */
 export function runOrderCommand(core: OrderOps, s: Schemas, kind: OrderCommandKind, request: unknown): Promise<Order> {
   switch (kind) {
-    case 'record': {
-      const r = parse(s.recordOrder, request);
-      return core.recordOrder(r.merchantId, { orderId: r.orderId, buyerId: r.buyerId, currency: r.amount.currency, amount: r.amount.amount });
-    }
-    case 'complete': {
-      const r = parse(s.completeOrder, request);
-      return core.completeOrder(r.merchantId, r.orderId);
-    }
+    case 'record':
+      return runRecord(core, parse(s.recordOrder, request));
+    case 'complete':
+      return runComplete(core, parse(s.completeOrder, request));
     case 'refund': {
       const r = parse(s.refundOrder, request);
       return core.refundOrder(r.merchantId, r.orderId, r.reason);
@@ -77,8 +77,8 @@ export function orderCommands(core: OrderOps, s: Schemas): OrderCommands {
       // The common case straight from the bytes, the rest through protobufjs and zod (./order-fast-path.ts).
       const record = kind === 'record' ? fastRecordOrder(bytes, s.limits) : undefined;
       const complete = kind === 'complete' ? fastCompleteOrder(bytes, s.limits) : undefined;
-      if (record) order = core.recordOrder(record.merchantId, { orderId: record.orderId, buyerId: record.buyerId, currency: record.currency, amount: record.amount });
-      else if (complete) order = core.completeOrder(complete.merchantId, complete.orderId);
+      if (record) order = runRecord(core, record);
+      else if (complete) order = runComplete(core, complete);
       else order = full(kind, bytes);
     } catch (e) {
       return Promise.reject(e);

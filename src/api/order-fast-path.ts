@@ -18,15 +18,16 @@
 import { isCurrency } from '../domain/money';
 import type { Limits } from './validate';
 
-export interface FastRecordOrder {
+/** What the full path's schema (./validate.ts) gives for a RecordOrderRequest. */
+export interface RecordOrderInput {
   merchantId: string;
   orderId: string;
   buyerId: string;
-  currency: string;
-  amount: bigint;
+  amount: { currency: string; amount: bigint };
 }
 
-export interface FastCompleteOrder {
+/** What the full path's schema gives for a CompleteOrderRequest. */
+export interface CompleteOrderInput {
   merchantId: string;
   orderId: string;
 }
@@ -94,7 +95,7 @@ const moneyAt: number[] = [];
 const moneyEnd: number[] = [];
 
 /** RecordOrderRequest{merchant_id = 1, order_id = 2, buyer_id = 3, amount = 4 Money{currency_code = 1, minor_units = 2}}. */
-export function fastRecordOrder(b: Uint8Array, limits: Limits): FastRecordOrder | undefined {
+export function fastRecordOrder(b: Uint8Array, limits: Limits): RecordOrderInput | undefined {
   if (!scan(b, 0, b.length, 4, 0, at, end) || at[4]! < 0) return undefined;
   if (!scan(b, at[4]!, end[4]!, 2, 2, moneyAt, moneyEnd) || moneyAt[1]! < 0 || moneyAt[2]! < 1) return undefined;
   const amount = BigInt(moneyAt[2]!);
@@ -105,11 +106,11 @@ export function fastRecordOrder(b: Uint8Array, limits: Limits): FastRecordOrder 
   const orderId = idOf(b, at[2]!, end[2]!, limits);
   const buyerId = idOf(b, at[3]!, end[3]!, limits);
   if (merchantId === undefined || orderId === undefined || buyerId === undefined) return undefined;
-  return { merchantId, orderId, buyerId, currency, amount };
+  return { merchantId, orderId, buyerId, amount: { currency, amount } };
 }
 
 /** CompleteOrderRequest{merchant_id = 1, order_id = 2}. */
-export function fastCompleteOrder(b: Uint8Array, limits: Limits): FastCompleteOrder | undefined {
+export function fastCompleteOrder(b: Uint8Array, limits: Limits): CompleteOrderInput | undefined {
   if (!scan(b, 0, b.length, 2, 0, at, end)) return undefined;
   const merchantId = idOf(b, at[1]!, end[1]!, limits);
   const orderId = idOf(b, at[2]!, end[2]!, limits);
