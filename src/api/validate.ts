@@ -68,7 +68,7 @@ export function schemas(limits: Limits) {
   const merchant = { merchantId: id('merchant_id') };
   return {
     /** The limits these schemas check (./order-fast-path.ts checks the same). */
-    limits: { maxAmount: limits.maxAmount, maxIdLength: limits.maxIdLength, maxTextLength: limits.maxTextLength } as Limits,
+    limits: { maxAmount: limits.maxAmount, maxIdLength: limits.maxIdLength, maxTextLength: limits.maxTextLength } satisfies Limits,
     recordOrder: z.object({ ...merchant, orderId: id('order_id'), buyerId: id('buyer_id'), amount: money('amount') }),
     completeOrder: z.object({ ...merchant, orderId: id('order_id') }),
     refundOrder: z.object({ ...merchant, orderId: id('order_id'), reason: text }),
