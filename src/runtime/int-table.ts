@@ -95,22 +95,26 @@ export class IntTable<V> {
    * order, skipping those deleted meanwhile (as a Map's forEach does).
    */
   forEach(fn: (value: V, key: number, table: this) => void): void {
-    for (const [k, v] of this.entries()) if (this.get(k) === v) fn(v, k, this);
+    for (const [k, v] of this.snapshot()) if (this.get(k) === v) fn(v, k, this);
   }
 
-  /** A snapshot of the entries (so the table may change while they are used). */
+  /** The entries, keys and values iterate a snapshot (so the table may change while they are used). */
   entries(): IterableIterator<[number, V]> {
-    const out: [number, V][] = [];
-    for (let i = 0; i < this.slotKeys.length; i++) if (this.slotKeys[i]! >= 0) out.push([this.slotKeys[i]!, this.slotVals[i] as V]);
-    return out[Symbol.iterator]();
+    return this.snapshot()[Symbol.iterator]();
   }
 
   keys(): IterableIterator<number> {
-    return [...this.entries()].map(([k]) => k)[Symbol.iterator]();
+    return this.snapshot().map(([k]) => k)[Symbol.iterator]();
   }
 
   values(): IterableIterator<V> {
-    return [...this.entries()].map(([, v]) => v)[Symbol.iterator]();
+    return this.snapshot().map(([, v]) => v)[Symbol.iterator]();
+  }
+
+  private snapshot(): [number, V][] {
+    const out: [number, V][] = [];
+    for (let i = 0; i < this.slotKeys.length; i++) if (this.slotKeys[i]! >= 0) out.push([this.slotKeys[i]!, this.slotVals[i] as V]);
+    return out;
   }
 
   [Symbol.iterator](): IterableIterator<[number, V]> {
