@@ -13,7 +13,6 @@ import pino from 'pino';
 import { startService, type RunningServer } from '../src/server';
 import { configCommand, DEFAULTS, resolveConfig } from '../src/config';
 import { RuntimeThread } from '../src/runtime/runtime-thread';
-import { exactBytes } from '../src/runtime/thread-protocol';
 import { ManualClock } from '../src/runtime/clock';
 import { startFakeGateway, type FakeGateway } from '../src/testing/fake-lender';
 import { allEvents, connect, usd, type Clients } from '../src/testing/client';
@@ -273,17 +272,5 @@ describe('--runtime-thread', () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('exactBytes', () => {
-  it('should copy a view into a larger buffer into a buffer of its own, and pass an exact one through', () => {
-    const slab = Buffer.from('xxhello-worldyy');
-    const view = slab.subarray(2, 13);
-    const own = exactBytes(view);
-    expect(own.buffer.byteLength).to.equal(11);
-    expect(Buffer.from(own).toString()).to.equal('hello-world');
-    const exact = new Uint8Array([1, 2, 3]);
-    expect(exactBytes(exact)).to.equal(exact);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * src/runtime/thread-protocol.ts: the Outbox that gathers the messages
- * crossing between the gRPC and runtime threads into one postMessage.
+ * crossing between the gRPC and runtime threads into one postMessage, and
+ * the packing of the order commands and their answers in it.
  */
+import { MessageChannel } from 'node:worker_threads';
 import { expect } from 'chai';
-import { Outbox, OUTBOX_FULL } from '../src/runtime/thread-protocol';
+import { eachAnswer, eachCommand, Outbox, OUTBOX_FULL, pack, type FromRuntime, type PackedAnswers, type PackedCommands, type ToRuntime } from '../src/runtime/thread-protocol';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -69,5 +71,59 @@ describe('Outbox', () => {
     out.send(2);
     out.flush();
     expect(posted).to.deep.equal([[1], [2]]);
+  });
+});
+
+describe('pack', () => {
+  const bytesOf = (s: string) => new Uint8Array(Buffer.from(s));
+  const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
+
+  it('should pack each run of order commands and of answers into one message, keeping every other message in its place', () => {
+    const slab = Buffer.from('..complete-me..');
+    const batch: (ToRuntime | FromRuntime)[] = [
+      { k: 'cmd', id: 1, kind: 'record', bytes: bytesOf('first') },
+      { k: 'cmd', id: 2, kind: 'complete', bytes: slab.subarray(2, 13) }, // a view into a larger buffer
+      { k: 'cmd', id: 3, kind: 'refund', bytes: new Uint8Array(0) }, // an empty request
+      { k: 'sub', merchantId: 'M' },
+      { k: 'cmd', id: 4, kind: 'record', bytes: bytesOf('after the sub') },
+      { k: 'answer', id: 5, bytes: bytesOf('an answer') },
+      { k: 'ok', id: 6, value: 'not bytes' },
+      { k: 'answer', id: 7, bytes: bytesOf('x') },
+      { k: 'answer', id: 8, bytes: bytesOf('yz') },
+    ];
+    const { messages, transfer } = pack(batch);
+    expect(messages.map((m) => m.k)).to.deep.equal(['cmds', 'sub', 'cmds', 'answers', 'ok', 'answers']);
+    expect(transfer).to.have.length(8); // two buffers per packed run
+    const commands: [number, string, string][] = [];
+    for (const m of messages) if (m.k === 'cmds') eachCommand(m as PackedCommands, (id, kind, b) => commands.push([id, kind, text(b)]));
+    expect(commands).to.deep.equal([[1, 'record', 'first'], [2, 'complete', 'complete-me'], [3, 'refund', ''], [4, 'record', 'after the sub']]);
+    const answers: [number, string][] = [];
+    for (const m of messages) if (m.k === 'answers') eachAnswer(m as PackedAnswers, (id, b) => answers.push([id, text(b)]));
+    expect(answers).to.deep.equal([[5, 'an answer'], [7, 'x'], [8, 'yz']]);
+    expect(messages[1]).to.equal(batch[3]);
+    expect(messages[4]).to.equal(batch[6]);
+  });
+
+  it('should cross a MessageChannel by transfer, with the same ids, kinds and bytes on the other side', async () => {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const batch: ToRuntime[] = Array.from({ length: 40 }, (_, i) => ({
+        k: 'cmd' as const, id: 2 ** 40 + i, kind: (['record', 'complete', 'refund'] as const)[i % 3]!, bytes: bytesOf(`request ${i} `.repeat(i % 5)),
+      }));
+      const { messages, transfer } = pack(batch);
+      const received = new Promise<unknown[]>((resolve) => port2.once('message', resolve));
+      port1.postMessage(messages, transfer);
+      expect((messages[0] as PackedCommands).bytes.byteLength).to.equal(0); // transferred: detached here
+      const got: [number, string, string][] = [];
+      for (const m of await received) eachCommand(m as PackedCommands, (id, kind, b) => got.push([id, kind, text(b)]));
+      expect(got).to.deep.equal(batch.map((m) => m.k === 'cmd' && [m.id, m.kind, text(m.bytes)]));
+    } finally {
+      port1.close();
+    }
+  });
+
+  it('should refuse a packed run with a kind it does not know', () => {
+    const run: PackedCommands = { k: 'cmds', meta: new Float64Array([1, 7, 0]), bytes: new Uint8Array(0) };
+    expect(() => eachCommand(run, () => undefined)).to.throw(/unknown kind 7/);
   });
 });

@@ -25,7 +25,7 @@ import type { CopyResult, Target } from '../store/backup';
 import type { OrderCommandKind } from '../api/order-commands';
 import { lenderFrom, type Backend, type LenderInput, type MerchantView, type PoolPage } from './backend';
 import { IntTable } from './int-table';
-import { errorFromWire, exactBytes, Outbox, type FromRuntime, type RuntimeStats, type ThreadOp, type ToRuntime } from './thread-protocol';
+import { eachAnswer, errorFromWire, Outbox, pack, type FromRuntime, type RemoteOp, type RuntimeStats, type ToRuntime } from './thread-protocol';
 import { WatchHub } from './watch-hub';
 
 export interface RuntimeThreadOptions {
@@ -57,7 +57,10 @@ export class RuntimeThread implements Backend {
 
   private constructor(private readonly worker: Worker, private readonly log: Logger, private readonly opts: RuntimeThreadOptions, lingerMs: number) {
     // Linger only while other calls are in flight: their messages are company.
-    this.out = new Outbox((batch) => worker.postMessage(batch), lingerMs, () => this.pending.size > 1);
+    this.out = new Outbox((batch) => {
+      const { messages, transfer } = pack(batch);
+      worker.postMessage(messages, transfer);
+    }, lingerMs, () => this.pending.size > 1);
   }
 
   /** Starts the runtime thread; resolves once it has opened the store and loaded the lenders. */
@@ -94,6 +97,9 @@ export class RuntimeThread implements Backend {
 
   private receive(msg: FromRuntime): void {
     switch (msg.k) {
+      case 'answers':
+        eachAnswer(msg, (id, bytes) => this.settle(id)?.resolve(bytes));
+        break;
       case 'ok':
         this.settle(msg.id)?.resolve(msg.value);
         break;
@@ -128,12 +134,16 @@ export class RuntimeThread implements Backend {
     this.opts.onFatal?.(e);
   }
 
-  private call<T>(op: ThreadOp, ...args: unknown[]): Promise<T> {
+  private call<T>(op: RemoteOp, ...args: unknown[]): Promise<T> {
+    return this.send<T>((id) => ({ k: 'call', id, op, args }));
+  }
+
+  private send<T>(message: (id: number) => ToRuntime): Promise<T> {
     if (this.dead || this.stopped) return Promise.reject(unavailable('RUNTIME_STOPPED', 'the service runtime stopped; nothing more is accepted'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.out.send({ k: 'call', id, op, args });
+      this.out.send(message(id));
     });
   }
 
@@ -149,7 +159,7 @@ export class RuntimeThread implements Backend {
 
   /** RecordOrder / CompleteOrder / RefundOrder as bytes (src/api/order-commands.ts), run in the runtime thread. */
   orderCommand(kind: OrderCommandKind, request: Uint8Array): Promise<Uint8Array> {
-    return this.call('orderCommand', kind, exactBytes(request));
+    return this.send((id) => ({ k: 'cmd', id, kind, bytes: request }));
   }
 
   /** Ends the thread at once, as a crash would (tests): T3 applies. */

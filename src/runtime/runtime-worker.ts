@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger';
 import { orderCommands, type OrderCommandKind } from '../api/order-commands';
 import { schemas } from '../api/validate';
 import { startRuntime, type LocalRuntime } from './local-runtime';
-import { errorToWire, exactBytes, Outbox, REMOTE_OPS, RUNTIME_THREAD_NAME, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
+import { eachCommand, errorToWire, Outbox, pack, REMOTE_OPS, RUNTIME_THREAD_NAME, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
 
 interface WorkerInput {
   config: Config;
@@ -41,7 +41,10 @@ const { config, statsEveryMs } = workerData as WorkerInput;
 const log = createLogger(config.logLevel).child({ thread: 'runtime' });
 /** Calls received and not yet answered: an answer lingers for company only while others are on their way. */
 let calls = 0;
-const out = new Outbox<FromRuntime>((batch) => port.postMessage(batch), config.batchLingerMs, () => calls > 0);
+const out = new Outbox<FromRuntime>((batch) => {
+  const { messages, transfer } = pack(batch);
+  port.postMessage(messages, transfer);
+}, config.batchLingerMs, () => calls > 0);
 const ops = new Set<string>(REMOTE_OPS);
 
 async function main(): Promise<void> {
@@ -78,20 +81,20 @@ async function main(): Promise<void> {
     if ('internal' in error) log.error({ err: e, op }, 'internal error');
     out.send({ k: 'err', id, error });
   };
+  // The hot path: one promise reaction per command (orderCommands never
+  // throws, it rejects); its request and its answer cross packed (pack()).
+  const command = (id: number, kind: OrderCommandKind, request: Uint8Array) => {
+    calls++;
+    commands(kind, request).then(
+      (bytes) => {
+        calls--;
+        out.send({ k: 'answer', id, bytes });
+      },
+      (e: unknown) => failed(id, 'orderCommand', e),
+    );
+  };
   const call = (id: number, op: string, args: unknown[]) => {
     calls++;
-    if (op === 'orderCommand') {
-      // The hot path: one promise reaction per command (orderCommands never
-      // throws, it rejects), and the answer's bytes made exact in it.
-      commands(args[0] as OrderCommandKind, args[1] as Uint8Array).then(
-        (bytes) => {
-          calls--;
-          out.send({ k: 'ok', id, value: exactBytes(bytes) });
-        },
-        (e: unknown) => failed(id, op, e),
-      );
-      return;
-    }
     if (!ops.has(op)) {
       calls--;
       out.send({ k: 'err', id, error: { internal: `unknown operation ${op}` } });
@@ -112,6 +115,9 @@ async function main(): Promise<void> {
   port.on('message', (batch: ToRuntime[]) => {
     for (const msg of batch) {
       switch (msg.k) {
+        case 'cmds':
+          eachCommand(msg, command);
+          break;
         case 'call':
           call(msg.id, msg.op, msg.args);
           break;
