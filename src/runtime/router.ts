@@ -318,8 +318,11 @@ export class Router {
     this.hold(slot);
     if (tx.events.length === 0) return Promise.resolve(result);
     const request = opts.request ? { requestId: opts.request.requestId, record: opts.request.record(result, tx) } : undefined;
+    // The reaction keeps the failure, not the Tx: a command's Tx (its maps of
+    // dirty records) dies once its commit is encoded, not after the write.
+    const failure = tx.failure;
     return this.persist(slot, m, before, [tx], request).then(() => {
-      if (tx.failure) throw tx.failure;
+      if (failure) throw failure;
       return result;
     });
   }
@@ -419,13 +422,15 @@ export class Router {
     };
     if (request) commit.request = request;
     // Not an async function (see LevelStore.commit): the reaction below is
-    // all that waits out the synced write.
+    // all that waits out the synced write, and it keeps only what it
+    // publishes (the events and effects), not the Tx or the commit.
+    const { events, effects } = tx;
     return this.store.commit([commit]).then(
       (keys) => {
         this.onCommitted({
           merchantId: m.merchantId,
-          events: tx.events,
-          effects: tx.effects.map((effect, i) => ({ key: keys[i]!, effect })),
+          events,
+          effects: effects.map((effect, i) => ({ key: keys[i]!, effect })),
           deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
         });
       },
