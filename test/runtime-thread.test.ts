@@ -20,6 +20,9 @@ import type { MerchantEvent__Output } from '../src/generated/orderpool/v1/Mercha
 import { expectError, LENDER } from './harness';
 import { v1 } from '../src/api/proto';
 import type { Backup__Output } from '../src/generated/orderpool/v1/Backup';
+import type { OrderEvent } from '../src/generated/orderpool/v1/OrderEvent';
+import type { OrderEventAck__Output } from '../src/generated/orderpool/v1/OrderEventAck';
+import { errorInfoOfStatus } from '../src/api/status';
 
 describe('runtime thread (npm start)', () => {
   let dataDir: string;
@@ -103,6 +106,44 @@ describe('runtime thread (npm start)', () => {
     expect(got.map((e) => Number(e.sequence))).to.deep.equal(Array.from({ length: 21 }, (_, i) => i + 1));
     for (let i = 0; i < 50 && server.backend.watchers('W') > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.backend.watchers('W')).to.equal(0);
+  });
+
+  it('should ingest a stream across the thread: every event acked once, in order, errors in their acks among the orders', async () => {
+    // Hundreds of events in flight cross in packed runs (src/runtime/thread-protocol.ts), their
+    // answers and errors mixed in the batches that come back.
+    const events: OrderEvent[] = [];
+    const want: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const merchantId = `S${i % 7}`;
+      if (i % 50 === 49) {
+        events.push({ record: { merchantId: 'S0', orderId: 'O0', buyerId: 'B', amount: usd(1) } }); // O0 exists with another amount
+        want.push('ALREADY_EXISTS:ORDER_ALREADY_EXISTS');
+      } else if (i % 50 === 29) {
+        events.push({ complete: { merchantId, orderId: 'missing' } });
+        want.push('NOT_FOUND:ORDER_NOT_FOUND');
+      } else if (i % 10 === 7) {
+        events.push({ complete: { merchantId: `S${(i - 7) % 7}`, orderId: `O${i - 7}` } }); // recorded 7 events earlier
+        want.push('ORDER_STATE_COMPLETED');
+      } else {
+        events.push({ record: { merchantId, orderId: `O${i}`, buyerId: 'B', amount: usd(100 + i) } });
+        want.push('ORDER_STATE_OPEN');
+      }
+    }
+    const call = api.raw.streamOrderEvents(api.metadata());
+    const acks: OrderEventAck__Output[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      call.on('data', (a: OrderEventAck__Output) => acks.push(a));
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+    for (const ev of events) if (!call.write(ev)) await new Promise((r) => call.once('drain', r));
+    call.end();
+    await done;
+    expect(acks.map((a) => Number(a.index))).to.deep.equal(events.map((_, i) => i));
+    const got = acks.map((a) => (a.error ? `${grpc.status[a.error.code]}:${errorInfoOfStatus(a.error)?.reason}` : a.order!.state));
+    expect(got).to.deep.equal(want);
+    expect(acks.filter((a) => a.order?.orderId === 'O8').map((a) => a.order!.amount!.minorUnits)).to.deep.equal(['108']);
+    expect(fatal).to.deep.equal([]);
   });
 
   it('should record a unary call the client cancels whole or not at all, and go on serving', async () => {
