@@ -91,7 +91,6 @@ const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => 
 
 interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; survived: number; scavenges: number; majors: number; pauseMs: number }
 
-
 /**
  * What a scavenge found alive: what it left in the young generation plus what
  * it moved to the old one. Objects alive across a scavenge are what it costs
