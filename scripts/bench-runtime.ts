@@ -14,7 +14,11 @@
  *     which was ~45 % of a core during settle in `npm run bench`;
  *   - kept: what each scavenge found alive (copied in the young generation
  *     or promoted), the commands in flight and the orders kept. A scavenge
- *     costs about what it keeps.
+ *     costs about what it keeps;
+ *   - written: bytes the process handed to write() per command (Linux's
+ *     /proc/self/io `wchar`): LevelDB's log, and its memtable flushes and
+ *     compactions as far as they ran within the phase. What a command
+ *     writes costs CPU three times over (encoding, the log, compaction).
  *
  * Allocation and CPU per command move far less from run to run than
  * throughput on a shared VM, so this is the tool for deciding a change to the
@@ -89,7 +93,17 @@ const bytes = (method: string, req: unknown) => new Uint8Array(svc[method]!.requ
 /** A lender gateway that accepts every call at once (delivery's own cost stays in). */
 const acceptAll: GatewayClients = { send: () => Promise.resolve(), close: () => {} };
 
-interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; survived: number; scavenges: number; majors: number; pauseMs: number }
+interface Phase { name: string; commands: number; wallMs: number; cpuMs: number; allocated: number; survived: number; scavenges: number; majors: number; pauseMs: number; written: number | undefined }
+
+/** Bytes this process has handed to write() so far (Linux), or undefined. */
+function written(): number | undefined {
+  try {
+    const m = /^wchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * What a scavenge found alive: what it left in the young generation plus what
@@ -106,6 +120,7 @@ async function measure(name: string, requests: Request[], run: OrderCommandsFn):
   const profiler = new v8.GCProfiler();
   profiler.start();
   const used0 = v8.getHeapStatistics().used_heap_size;
+  const written0 = written();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
@@ -117,6 +132,7 @@ async function measure(name: string, requests: Request[], run: OrderCommandsFn):
   }));
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const written1 = written();
   const used1 = v8.getHeapStatistics().used_heap_size;
   const gcs = profiler.stop()?.statistics ?? [];
   // Allocated = growth between GCs + what each GC found in use before it.
@@ -132,6 +148,7 @@ async function measure(name: string, requests: Request[], run: OrderCommandsFn):
     name, commands: requests.length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated,
     survived: scavenges.reduce((n, g) => n + keptBy(g), 0), scavenges: scavenges.length,
     majors: gcs.length - scavenges.length, pauseMs: gcs.reduce((ms, g) => ms + g.cost / 1000, 0),
+    written: written0 === undefined || written1 === undefined ? undefined : written1 - written0,
   };
 }
 
@@ -184,8 +201,9 @@ async function main(): Promise<void> {
   const rows = all.map((r) => [
     r.name, String(r.commands), (r.commands / (r.wallMs / 1000)).toFixed(0), ((r.cpuMs * 1000) / r.commands).toFixed(1),
     (r.allocated / r.commands / 1024).toFixed(2), r.scavenges ? (r.survived / r.scavenges / 1024).toFixed(0) : '-', ((r.scavenges * 1000) / r.commands).toFixed(2), String(r.majors), ((r.pauseMs * 1000) / r.commands).toFixed(1),
+    r.written === undefined ? '-' : (r.written / r.commands).toFixed(0),
   ]);
-  const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'kept KiB/scavenge', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd'];
+  const head = ['command', 'count', 'per s', 'CPU µs/cmd', 'alloc KiB/cmd', 'kept KiB/scavenge', 'scavenges/1k', 'major GCs', 'GC pause µs/cmd', 'written B/cmd'];
   process.stdout.write(`${table([head, ...rows])}\n`);
 }
 

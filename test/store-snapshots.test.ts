@@ -14,11 +14,11 @@ import { ClassicLevel } from 'classic-level';
 import { ManualClock } from '../src/runtime/clock';
 import { Router, type RuntimeConfig } from '../src/runtime/router';
 import { LevelStore, type LevelStoreOptions } from '../src/store/level-store';
-import { checkStore } from '../src/store/check';
+import { checkStore, dumpMerchant } from '../src/store/check';
 import { decode } from '../src/store/codec';
 import { DEFAULT_DOMAIN_CONFIG, type Merchant, type MerchantSnapshot } from '../src/domain/merchant';
 import { checkMerchant, checkReplay, fingerprint } from '../src/domain/invariants';
-import type { Lender, MerchantEvent } from '../src/domain/types';
+import type { Lender } from '../src/domain/types';
 
 const config: RuntimeConfig = {
   shards: 4, maxActive: 1000, maxOrders: 1_000_000, idleMs: 0, maxMailbox: 100, maxShardQueue: 1000, domain: DEFAULT_DOMAIN_CONFIG,
@@ -79,7 +79,7 @@ describe('store: skipped snapshots of commands that leave the machine where it w
     await db.open();
     try {
       const snapshot = decode<MerchantSnapshot>((await db.get(`s\x00${m}`))!);
-      const events = (await db.values({ gte: `e\x00${m}\x00`, lt: `e\x00${m}\x01` }).all()).map((v) => decode<MerchantEvent>(v));
+      const events = (await dumpMerchant(db, m)).events;
       const report = await checkStore(db);
       return { snapshot, events, tail: events.filter((e) => e.seq > snapshot.seq), violations: report.violations };
     } finally {

@@ -30,6 +30,7 @@
 import { ensureError, exhausted, unavailable } from '../domain/errors';
 import { Merchant, type DomainConfig, type Env, type Tx } from '../domain/merchant';
 import type { Effect, Financing, MerchantEvent, Order } from '../domain/types';
+import { JournalWriter } from '../store/journal';
 import type { MerchantCommit, RequestRecord, Store } from '../store/store';
 import type { Clock } from './clock';
 
@@ -86,6 +87,8 @@ interface Slot {
   lastUsed: number;
   /** Orders of this actor counted in Router.ordersHeld. */
   held: number;
+  /** What the actor's next journal rows may refer to (src/store/journal.ts); dropped with the actor. */
+  journal: JournalWriter | undefined;
 }
 
 interface Shard {
@@ -210,7 +213,7 @@ export class Router {
       return Promise.reject(exhausted('SHARD_BUSY', 'the service is overloaded', 100));
     }
     if (!slot) {
-      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0 };
+      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0, journal: undefined };
       shard.slots.set(merchantId, slot);
     } else {
       // Map order is recency order: move to the back.
@@ -273,6 +276,7 @@ export class Router {
     }
     if (!slot.merchant) {
       slot.merchant = m;
+      slot.journal = new JournalWriter();
       this.active++;
       this.hold(slot);
     }
@@ -419,6 +423,7 @@ export class Router {
       financings: writeSnapshot ? financingsToWrite(tx, m.active) : [],
       effects: tx.effects,
       timer: { before: before.deadline, after: deadlineAfter, financingId: m.active?.financingId ?? '' },
+      journal: slot.journal,
     };
     if (request) commit.request = request;
     // Not an async function (see LevelStore.commit): the reaction below is
@@ -451,6 +456,7 @@ export class Router {
   private forget(slot: Slot): void {
     if (slot.merchant) {
       slot.merchant = undefined;
+      slot.journal = undefined;
       this.active--;
     }
     this.ordersHeld -= slot.held;

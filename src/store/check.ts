@@ -21,6 +21,7 @@
  */
 import type { ClassicLevel } from 'classic-level';
 import { decode } from './codec';
+import { decodeEvent, EventRow, fullFinancingOf, resolveEvents } from './journal';
 import type { MerchantSnapshot } from '../domain/merchant';
 import { Merchant } from '../domain/merchant';
 import { checkFinancing, checkMerchant, fingerprint } from '../domain/invariants';
@@ -136,13 +137,40 @@ export async function dumpMerchant(db: Db, merchantId: string): Promise<Merchant
     outbox: [],
     timers: [],
   };
-  for await (const v of db.values(merchantRange('e', merchantId))) d.events.push(decode<MerchantEvent>(v));
   for await (const v of db.values(merchantRange('o', merchantId))) d.orders.push(decode<Order>(v));
+  for await (const { event } of journalOf(db, merchantId, d.orders)) d.events.push(event);
   for await (const v of db.values(merchantRange('f', merchantId))) d.financings.push(decode<Financing>(v));
   for await (const [key, v] of entries(db, merchantRange('r', merchantId))) d.requests.push({ requestId: rest(key), record: decode<RequestRecord>(v) });
   d.outbox = (await listOutbox(db)).filter((r) => r.effect.merchantId === merchantId);
   d.timers = (await listTimers(db)).filter((t) => t.merchantId === merchantId);
   return d;
+}
+
+/**
+ * A merchant's journal in key order, each row's references met
+ * (./journal.ts): orders from `orders`, a base from the last row read that
+ * holds a settling financing in full (a writer refers to its last such row),
+ * else read by key. Throws at a reference that cannot be met.
+ */
+async function* journalOf(db: Db, merchantId: string, orders: Order[]): AsyncGenerator<{ seqOfKey: number; event: MerchantEvent }> {
+  let byId: Map<string, Order> | undefined;
+  let lastBase: MerchantEvent | undefined;
+  for await (const [key, v] of entries(db, merchantRange('e', merchantId))) {
+    const row = decodeEvent(v);
+    let event = row as MerchantEvent;
+    if (row instanceof EventRow) {
+      byId ??= new Map(orders.map((o) => [o.orderId, o]));
+      const b = row.baseSeq;
+      let base: MerchantEvent | EventRow | undefined = lastBase;
+      if (b !== undefined && base?.seq !== b) {
+        const raw = await db.get(`e${SEP}${merchantId}${SEP}${String(b).padStart(12, '0')}`);
+        base = raw === undefined ? undefined : decodeEvent(raw);
+      }
+      event = resolveEvents([row], (id) => byId!.get(id), () => base)[0]!;
+    }
+    if (event.financing?.state === 'SETTLING' && fullFinancingOf(row) !== undefined) lastBase = event;
+    yield { seqOfKey: Number(rest(key)), event };
+  }
 }
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}` : x));
@@ -259,14 +287,13 @@ export async function checkStore(db: Db, onMerchant?: (done: number, total: numb
     for await (const v of db.values(merchantRange('o', merchantId))) orders.push(decode<Order>(v));
     const financings: Financing[] = [];
     for await (const v of db.values(merchantRange('f', merchantId))) financings.push(decode<Financing>(v));
-    async function* journal() {
-      for await (const [key, v] of entries(db, merchantRange('e', merchantId))) {
-        yield { seqOfKey: Number(rest(key)), event: decode<MerchantEvent>(v) };
-      }
+    let messages: string[];
+    try {
+      messages = await checkMerchantRecords(merchantId, snapshot, orders, financings, journalOf(db, merchantId, orders));
+    } catch (e) {
+      messages = [e instanceof Error ? e.message : String(e)]; // a journal row whose references cannot be met
     }
-    for (const message of await checkMerchantRecords(merchantId, snapshot, orders, financings, journal())) {
-      report.violations.push({ merchantId, message });
-    }
+    for (const message of messages) report.violations.push({ merchantId, message });
     onMerchant?.(++done, ids.length);
   }
 

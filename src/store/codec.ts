@@ -113,11 +113,15 @@ function revive(v: unknown): unknown {
   return o;
 }
 
+/** The tag of a journal row that refers to other rows (./journal.ts); `decode` refuses it. */
+export const REFERRING_EVENT_TAG = '$e2';
+
 export function decode<T>(text: string): T {
   const v: unknown = JSON.parse(text);
   if (Array.isArray(v) && typeof v[0] === 'string') {
     const sh = SHAPES.get(v[0]);
     if (sh) return sh.decode(v) as T;
+    if (v[0] === REFERRING_EVENT_TAG) throw new Error('codec: a journal row with references (read it with decodeEvent, src/store/journal.ts)');
   }
   return revive(v) as T;
 }

@@ -4,7 +4,8 @@
  *
  *   s <m>                 merchant snapshot (up to 15 order-only events behind the
  *                         journal: a MerchantCommit without a snapshot; loading replays them)
- *   e <m> <seq:12>        journal event
+ *   e <m> <seq:12>        journal event (it may refer to an order row and to an
+ *                         earlier event instead of repeating them: ./journal.ts)
  *   o <m> <order_id>      order
  *   f <m> <financing_id>  financing
  *   r <m> <request_id>    RequestFinancing's first answer
@@ -21,6 +22,7 @@
 import { ClassicLevel, type ChainedBatch } from 'classic-level';
 import { decode, encode, encodeRecord, RECORDS } from './codec';
 import { copyInto, type CopyResult, type Target } from './backup';
+import { decodeEvent, encodeEvent, missingRefs, orderRowOf, resolveEvents, type EventRow } from './journal';
 import type { MerchantSnapshot } from '../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { LoadedMerchant, MerchantCommit, OutboxRow, RequestRecord, Store, TimerRow } from './store';
@@ -121,7 +123,7 @@ export class LevelStore implements Store {
   private opsOf(c: MerchantCommit, ops: Op[]): void {
     const m = c.merchantId;
     if (c.snapshot) ops.push({ type: 'put', key: k.snap(m), value: encodeRecord(RECORDS.snapshot, c.snapshot) });
-    for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encodeRecord(RECORDS.event, e) });
+    for (const e of c.events) ops.push({ type: 'put', key: k.event(m, e.seq), value: encodeEvent(e, c.journal, (id) => orderRowOf(c.orders, id)) });
     for (const o of c.orders) ops.push({ type: 'put', key: k.order(m, o.orderId), value: encodeRecord(RECORDS.order, o) });
     for (const f of c.financings) ops.push({ type: 'put', key: k.financing(m, f.financingId), value: encodeRecord(RECORDS.financing, f) });
     for (const e of c.effects) ops.push({ type: 'put', key: k.outbox(++this.outboxSeq), value: encodeRecord(RECORDS.effect, e) });
@@ -212,17 +214,49 @@ export class LevelStore implements Store {
     // Both ranges at once (readRange). Nothing else writes this merchant
     // meanwhile: loads run in its mailbox.
     const p = k.ordersOf(merchantId);
-    const [tail, rows] = await Promise.all([
-      this.readEvents(merchantId, snapshot.seq + 1, Number.MAX_SAFE_INTEGER),
+    const [tailRows, rows] = await Promise.all([
+      this.readJournal(merchantId, snapshot.seq + 1, Number.MAX_SAFE_INTEGER),
       this.readRange({ gte: p, lt: p.slice(0, -1) + END }),
     ]);
-    return { snapshot, tail, orders: rows.map((v) => decode<Order>(v)) };
+    const orders = rows.map((v) => decode<Order>(v));
+    const tail = await this.resolve(merchantId, tailRows, orders);
+    return { snapshot, tail, orders };
   }
 
   async readEvents(merchantId: string, fromSeq: number, limit: number): Promise<MerchantEvent[]> {
+    return this.resolve(merchantId, await this.readJournal(merchantId, fromSeq, limit), undefined);
+  }
+
+  private async readJournal(merchantId: string, fromSeq: number, limit: number): Promise<(MerchantEvent | EventRow)[]> {
     const p = k.eventsOf(merchantId);
     const rows = await this.readRange({ gte: k.event(merchantId, Math.max(1, fromSeq)), lt: p.slice(0, -1) + END, limit });
-    return rows.map((v) => decode<MerchantEvent>(v));
+    return rows.map(decodeEvent);
+  }
+
+  /** The events of journal rows, their references met (./journal.ts); `orders`: the merchant's order rows, when read already. */
+  private async resolve(merchantId: string, rows: (MerchantEvent | EventRow)[], orders: Order[] | undefined): Promise<MerchantEvent[]> {
+    const { orderIds, baseSeqs } = missingRefs(rows);
+    if (orderIds.length === 0 && baseSeqs.length === 0) return rows as MerchantEvent[];
+    const byId = new Map<string, Order>();
+    if (orders) {
+      for (const o of orders) byId.set(o.orderId, o);
+    } else if (orderIds.length > 0) {
+      const values = await this.db.getMany(orderIds.map((id) => k.order(merchantId, id)));
+      values.forEach((v) => {
+        if (v !== undefined) {
+          const o = decode<Order>(v);
+          byId.set(o.orderId, o);
+        }
+      });
+    }
+    const bases = new Map<number, MerchantEvent | EventRow>();
+    if (baseSeqs.length > 0) {
+      const values = await this.db.getMany(baseSeqs.map((seq) => k.event(merchantId, seq)));
+      values.forEach((v, i) => {
+        if (v !== undefined) bases.set(baseSeqs[i]!, decodeEvent(v));
+      });
+    }
+    return resolveEvents(rows, (id) => byId.get(id), (seq) => bases.get(seq));
   }
 
   /**

@@ -7,6 +7,7 @@
 import type { MerchantSnapshot } from '../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../domain/types';
 import type { CopyResult, Target } from './backup';
+import type { JournalWriter } from './journal';
 
 /** What RequestFinancing answered the first time, for request_id replays. */
 export interface RequestRecord {
@@ -39,6 +40,12 @@ export interface MerchantCommit {
   request?: { requestId: string; record: RequestRecord };
   /** The merchant's deadline before and after the command (0: none). */
   timer?: { before: number; after: number; financingId: string };
+  /**
+   * The merchant's journal writer: its events may then be written as rows
+   * that refer to other rows (./journal.ts). Without it each is written in
+   * full.
+   */
+  journal?: JournalWriter | undefined;
 }
 
 export interface LoadedMerchant {

@@ -21,6 +21,7 @@
  * the runtime's memory and "the disk".
  */
 import { decode, encode, encodeRecord, RECORDS } from '../../store/codec';
+import { decodeEvent, encodeEvent, orderRowOf, REFERRING_ROW_PREFIX, resolveEvents } from '../../store/journal';
 import type { MerchantSnapshot } from '../../domain/merchant';
 import type { Effect, Financing, Lender, MerchantEvent, Order } from '../../domain/types';
 import type { LoadedMerchant, MerchantCommit, OutboxRow, RequestRecord, Store, TimerRow } from '../../store/store';
@@ -148,7 +149,23 @@ export class DurableState {
 
   events(m: string, fromSeq = 1, fresh = false): MerchantEvent[] {
     const from = pad(Math.max(1, fromSeq), 12);
-    return this.scan(g.events(m)).filter(([sub]) => sub >= from).map(([, v]) => this.dec<MerchantEvent>(v, fresh));
+    return this.scan(g.events(m)).filter(([sub]) => sub >= from).map(([, v]) => this.event(m, v, fresh));
+  }
+
+  /** A journal row's event, its references (src/store/journal.ts) met from the rows on "the disk". */
+  private event(m: string, raw: string, fresh: boolean): MerchantEvent {
+    if (!raw.startsWith(REFERRING_ROW_PREFIX)) return this.dec<MerchantEvent>(raw, fresh);
+    let v = fresh ? undefined : (this.decoded.get(raw) as MerchantEvent | undefined);
+    if (v === undefined) {
+      const row = decodeEvent(raw);
+      const base = (seq: number) => {
+        const b = this.eventRaw(m, seq);
+        return b === undefined ? undefined : decodeEvent(b);
+      };
+      v = resolveEvents([row], (id) => this.order(m, id, true), base)[0]!;
+      if (!fresh) this.decoded.set(raw, v);
+    }
+    return v;
   }
 
   /** The journal's sequence numbers, in key order. */
@@ -162,6 +179,17 @@ export class DurableState {
 
   eventRaw(m: string, seq: number): string | undefined {
     return this.get(g.events(m), pad(seq, 12));
+  }
+
+  /**
+   * The event stored at `seq` as encodeRecord writes it in full: its row, or
+   * for a row with references (src/store/journal.ts) the event they rebuild,
+   * so it compares with what was published.
+   */
+  eventText(m: string, seq: number): string | undefined {
+    const raw = this.eventRaw(m, seq);
+    if (raw === undefined || !raw.startsWith(REFERRING_ROW_PREFIX)) return raw;
+    return encodeRecord(RECORDS.event, this.event(m, raw, true));
   }
 
   orders(m: string, fresh = false): Order[] {
@@ -297,7 +325,9 @@ export class MemoryStore implements Store {
   private opsOf(c: MerchantCommit, ops: Op[], keys: string[]): void {
     const m = c.merchantId;
     if (c.snapshot) ops.push({ type: 'put', group: g.snap, sub: m, value: encodeRecord(RECORDS.snapshot, c.snapshot) });
-    for (const e of c.events) ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encodeRecord(RECORDS.event, e) });
+    for (const e of c.events) {
+      ops.push({ type: 'put', group: g.events(m), sub: pad(e.seq, 12), value: encodeEvent(e, c.journal, (id) => orderRowOf(c.orders, id)) });
+    }
     for (const o of c.orders) ops.push({ type: 'put', group: g.orders(m), sub: o.orderId, value: encodeRecord(RECORDS.order, o) });
     for (const f of c.financings) ops.push({ type: 'put', group: g.financings(m), sub: f.financingId, value: encodeRecord(RECORDS.financing, f) });
     for (const e of c.effects) {

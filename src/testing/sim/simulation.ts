@@ -678,7 +678,7 @@ export class Simulation {
       if (prior !== undefined && prior !== text) this.violation(`${m}: event ${ev.seq} published twice with different contents`);
       seen.set(ev.seq, text);
       // Published only after its batch is durable: it must be on disk now, as published.
-      const onDisk = this.disk.eventRaw(m, ev.seq);
+      const onDisk = this.disk.eventText(m, ev.seq);
       if (onDisk !== text) this.violation(`${m}: published event ${ev.seq} (${ev.type}) is ${onDisk === undefined ? 'not on disk' : 'different on disk'}`);
     }
   }
@@ -687,7 +687,7 @@ export class Simulation {
   private checkPublished(): void {
     for (const [m, seen] of this.published) {
       for (const [seq, text] of seen) {
-        if (this.disk.eventRaw(m, seq) !== text) this.violation(`${m}: acknowledged event ${seq} lost or changed after a crash`);
+        if (this.disk.eventText(m, seq) !== text) this.violation(`${m}: acknowledged event ${seq} lost or changed after a crash`);
       }
     }
   }
