@@ -121,7 +121,8 @@ describe('store codec', () => {
         expect(list, sh.tag).to.not.be.empty;
         for (const v of list) {
           const text = encodeRecord(sh, v);
-          const tag = sh === RECORDS.event && (v as MerchantEvent).type === 'ORDER_RECORDED' ? '$r1' : sh.tag;
+          const recorded = (o: Order) => o.state === 'OPEN' && o.financingId === '' && o.updateTime === o.createTime;
+          const tag = sh === RECORDS.event && (v as MerchantEvent).type === 'ORDER_RECORDED' ? '$r1' : sh === RECORDS.order && recorded(v as Order) ? '$q1' : sh.tag;
           expect(text.startsWith(`["${tag}",`), text).to.equal(true);
           expect(decode(text)).to.deep.equal(decode(encode(v)));
         }
@@ -194,6 +195,26 @@ describe('store codec', () => {
       expect(() => encodeRecord(RECORDS.event, { ...ev, order: { ...o, note: 'x' } })).to.throw(/\$o1 record has a property/);
       // A $r1 row with a missing field is refused, not read as a half order.
       expect(() => decode('["$r1",1,"M1",5,"O1",null,"USD","10",1]')).to.throw(/\$r1 record without its buyerId/);
+    });
+
+    it('should write an order as recorded in the short $q1 form, any other order as $o1, and read back the same order', () => {
+      const ev = written().events.find((e) => e.type === 'ORDER_RECORDED')!;
+      const o = ev.order!;
+      const text = encodeRecord(RECORDS.order, o);
+      expect(text.startsWith('["$q1",'), text).to.equal(true);
+      expect(decode(text)).to.deep.equal(o);
+      expect(Buffer.byteLength(text)).to.be.below(Buffer.byteLength(JSON.stringify(RECORDS.order.encode(o as never))) * 0.7);
+      const variants = [
+        { ...o, state: 'POOLED' as const }, { ...o, financingId: 'fin-1' }, { ...o, updateTime: o.createTime + 1 }, { ...o, refundReason: 'x' },
+        { ...o, repayment: 1n }, { ...o, pledgeSeq: 3 },
+      ];
+      for (const v of variants) {
+        const t = encodeRecord(RECORDS.order, v);
+        expect(t.startsWith('["$o1",'), t).to.equal(true);
+        expect(decode(t)).to.deep.equal(v);
+      }
+      expect(() => encodeRecord(RECORDS.order, { ...o, note: 'x' })).to.throw(/\$o1 record has a property/);
+      expect(() => decode('["$q1","M1","O1",null,"USD","10",5,1]')).to.throw(/\$q1 record without its buyerId/);
     });
 
     it('should refuse a positional record whose field count does not match its tag', () => {
