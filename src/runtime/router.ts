@@ -226,7 +226,7 @@ export class Router {
     return new Promise<T>((resolve, reject) => {
       const shares = command !== undefined && !command.prepare && !command.request;
       s.mailbox.push({ work, command, shares, resolve: resolve as (v: unknown) => void, reject });
-      if (!s.running) void this.pump(s);
+      if (!s.running) this.pump(s);
     });
   }
 
@@ -241,27 +241,49 @@ export class Router {
     }
   }
 
-  private async pump(slot: Slot): Promise<void> {
+  /**
+   * Runs the slot's mailbox, one task (or group, R6) at a time, until it is
+   * empty. Not an async function: a suspended pump kept its frame, and a
+   * promise for each await, alive through every command's synced write; here
+   * a task's answer is the reaction that starts the next.
+   */
+  private pump(slot: Slot): void {
     slot.running = true;
+    this.pumpNext(slot);
+  }
+
+  private pumpNext(slot: Slot): void {
     const box = slot.mailbox;
-    while (box.length > 0) {
-      let n = 1;
-      if (box[0]!.shares) while (n < box.length && n < MAX_GROUP && box[n]!.shares) n++;
-      if (n > 1) {
-        await this.runGroup(slot, box.splice(0, n));
-        continue;
-      }
-      const task = box.shift()!;
-      try {
-        task.resolve(await (task.command ? this.runCommand(slot, task.command) : task.work!(slot)));
-      } catch (e) {
-        task.reject(e);
-      } finally {
-        this.done(slot, 1);
-      }
+    if (box.length === 0) {
+      slot.running = false;
+      if (this.overCap()) this.evictOverCap();
+      return;
     }
-    slot.running = false;
-    if (this.overCap()) this.evictOverCap();
+    let n = 1;
+    if (box[0]!.shares) while (n < box.length && n < MAX_GROUP && box[n]!.shares) n++;
+    if (n > 1) {
+      void this.runGroup(slot, box.splice(0, n)).then(() => this.pumpNext(slot));
+      return;
+    }
+    const task = box.shift()!;
+    let answer: Promise<unknown>;
+    try {
+      answer = task.command ? this.runCommand(slot, task.command) : task.work!(slot);
+    } catch (e) {
+      answer = Promise.reject(e);
+    }
+    answer.then(
+      (value) => {
+        task.resolve(value);
+        this.done(slot, 1);
+        this.pumpNext(slot);
+      },
+      (e: unknown) => {
+        task.reject(e);
+        this.done(slot, 1);
+        this.pumpNext(slot);
+      },
+    );
   }
 
   private async load(slot: Slot): Promise<Merchant> {
@@ -324,11 +346,7 @@ export class Router {
     const request = opts.request ? { requestId: opts.request.requestId, record: opts.request.record(result, tx) } : undefined;
     // The reaction keeps the failure, not the Tx: a command's Tx (its maps of
     // dirty records) dies once its commit is encoded, not after the write.
-    const failure = tx.failure;
-    return this.persist(slot, m, before, [tx], request).then(() => {
-      if (failure) throw failure;
-      return result;
-    });
+    return this.persist(slot, m, before, [tx], request, tx.failure, result);
   }
 
   /**
@@ -364,7 +382,7 @@ export class Router {
         }
       }
       this.hold(slot);
-      if (txs.length > 0) await this.persist(slot, m, before, txs, undefined);
+      if (txs.length > 0) await this.persist(slot, m, before, txs, undefined, undefined, undefined);
     } catch (e) {
       for (const t of tasks) t.reject(e);
       this.done(slot, tasks.length);
@@ -390,9 +408,11 @@ export class Router {
    * Commits the events of one or more commands run since `before`, in one
    * MerchantCommit, then publishes them and hands their effects to delivery
    * (R2). On failure the actor is reloaded from disk on next use and the
-   * error is STORE_UNAVAILABLE.
+   * error is STORE_UNAVAILABLE. Once written it settles as the command's
+   * answer: `failure` thrown if there is one, else `result` (one reaction per
+   * command, not one here and another in the caller).
    */
-  private persist(slot: Slot, m: Merchant, before: Before, txs: Tx[], request: MerchantCommit['request']): Promise<void> {
+  private persist<T>(slot: Slot, m: Merchant, before: Before, txs: Tx[], request: MerchantCommit['request'], failure: unknown, result: T): Promise<T> {
     const tx = txs.length === 1 ? txs[0]! : mergeTxs(txs);
     const deadlineAfter = m.deadline();
     // A command that leaves the machine where it was (same state, and its
@@ -438,6 +458,8 @@ export class Router {
           effects: effects.map((effect, i) => ({ key: keys[i]!, effect })),
           deadline: { at: deadlineAfter, financingId: m.active?.financingId ?? '' },
         });
+        if (failure) throw failure;
+        return result;
       },
       (e: unknown) => {
         this.forget(slot);
