@@ -109,6 +109,7 @@ describe('simulation: seeded crashes, disk failures and gateway faults over doma
       expect(total.outcomes['lost-answer'] + total.outcomes.duplicate, 'calls answered twice').to.be.greaterThan(0);
       expect(total.outcomes.stall, 'stalled calls').to.be.greaterThan(0);
       expect(total.repayments, 'repayments delivered').to.be.greaterThan(0);
+      expect(total.referringEvents, 'journal rows that refer to other rows').to.be.greaterThan(0);
       for (const state of ['REPAID', 'SETTLING', 'NOTIFIED', 'REJECTED', 'DECLINED', 'CANCELLED', 'EXPIRED'] as const) {
         expect(total.financings[state] ?? 0, `financings ending ${state}`).to.be.greaterThan(0);
       }

@@ -177,6 +177,13 @@ export class DurableState {
     return this.tables.get(g.events(m))?.size ?? 0;
   }
 
+  /** Journal rows that refer to other rows (src/store/journal.ts). */
+  referringEventCount(m: string): number {
+    let n = 0;
+    for (const v of this.tables.get(g.events(m))?.values() ?? []) if (v.startsWith(REFERRING_ROW_PREFIX)) n++;
+    return n;
+  }
+
   eventRaw(m: string, seq: number): string | undefined {
     return this.get(g.events(m), pad(seq, 12));
   }

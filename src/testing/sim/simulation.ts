@@ -81,6 +81,8 @@ export interface SimStats {
   repayments: number;
   financings: Partial<Record<FinancingStatus, number>>;
   events: number;
+  /** Journal rows on disk that refer to other rows (src/store/journal.ts). */
+  referringEvents: number;
   /** Error answers by reason. */
   reasons: Record<string, number>;
 }
@@ -97,12 +99,12 @@ export interface SimResult {
 export function emptyStats(): SimStats {
   return {
     steps: 0, commands: 0, acked: 0, rejected: 0, unavailable: 0, crashes: 0, flushes: 0, failedFlushes: 0, gatewayCalls: 0,
-    outcomes: { ok: 0, duplicate: 0, 'lost-answer': 0, fail: 0, stall: 0 }, effectsDelivered: 0, repayments: 0, financings: {}, events: 0, reasons: {},
+    outcomes: { ok: 0, duplicate: 0, 'lost-answer': 0, fail: 0, stall: 0 }, effectsDelivered: 0, repayments: 0, financings: {}, events: 0, referringEvents: 0, reasons: {},
   };
 }
 
 export function addStats(into: SimStats, s: SimStats): void {
-  for (const k of ['steps', 'commands', 'acked', 'rejected', 'unavailable', 'crashes', 'flushes', 'failedFlushes', 'gatewayCalls', 'effectsDelivered', 'repayments', 'events'] as const) {
+  for (const k of ['steps', 'commands', 'acked', 'rejected', 'unavailable', 'crashes', 'flushes', 'failedFlushes', 'gatewayCalls', 'effectsDelivered', 'repayments', 'events', 'referringEvents'] as const) {
     into[k] += s[k];
   }
   for (const [k, v] of Object.entries(s.outcomes)) into.outcomes[k as Outcome] += v;
@@ -263,6 +265,7 @@ export class Simulation {
     this.stats.repayments = [...this.receiver.byKey.values()].filter((r) => r.effect.method === 'ReceiveRepayment').length;
     this.stats.gatewayCalls = this.receiver.calls.length;
     for (const m of this.merchants) this.stats.events += this.disk.eventCount(m.id);
+    for (const m of this.merchants) this.stats.referringEvents += this.disk.referringEventCount(m.id);
     return {
       seed: this.opts.seed,
       violations: this.violations,
