@@ -10,22 +10,15 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import { ClassicLevel } from 'classic-level';
 import { ManualClock } from '../src/runtime/clock';
-import { Router, type Committed, type RuntimeConfig } from '../src/runtime/router';
+import { Router, type Committed } from '../src/runtime/router';
 import { LevelStore } from '../src/store/level-store';
 import { checkStore, dumpMerchant } from '../src/store/check';
 import { decode, encodeRecord, RECORDS } from '../src/store/codec';
 import { decodeEvent, encodeEvent, EventRow, JournalWriter, REFERRING_ROW_PREFIX, resolveEvents } from '../src/store/journal';
-import { DEFAULT_DOMAIN_CONFIG } from '../src/domain/merchant';
-import type { Lender, MerchantEvent, Order } from '../src/domain/types';
+import type { MerchantEvent, Order } from '../src/domain/types';
+import { LENDER, routerConfig } from './router-fixtures';
 
-const config: RuntimeConfig = {
-  shards: 2, maxActive: 1000, maxOrders: 1_000_000, idleMs: 0, maxMailbox: 100, maxShardQueue: 1000, domain: DEFAULT_DOMAIN_CONFIG,
-};
-const LENDER: Lender = {
-  lenderId: 'L1', gatewayTarget: '127.0.0.1:1', advanceRateBps: 8000, repaymentShareBps: 5000, feeBps: 200,
-  verificationThreshold: null, minCompletedOrders: 0, maxRefundRateBps: null, verificationTtlMs: 0, disbursementTimeoutMs: 0,
-  createTime: 1, updateTime: 1,
-};
+const config = routerConfig(2);
 
 describe('store: journal rows that refer to other rows', () => {
   let dir: string;

@@ -12,22 +12,15 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import { ClassicLevel } from 'classic-level';
 import { ManualClock } from '../src/runtime/clock';
-import { Router, type RuntimeConfig } from '../src/runtime/router';
+import { Router } from '../src/runtime/router';
 import { LevelStore, type LevelStoreOptions } from '../src/store/level-store';
 import { checkStore, dumpMerchant } from '../src/store/check';
 import { decode } from '../src/store/codec';
-import { DEFAULT_DOMAIN_CONFIG, type Merchant, type MerchantSnapshot } from '../src/domain/merchant';
+import type { Merchant, MerchantSnapshot } from '../src/domain/merchant';
 import { checkMerchant, checkReplay, fingerprint } from '../src/domain/invariants';
-import type { Lender } from '../src/domain/types';
+import { LENDER, routerConfig } from './router-fixtures';
 
-const config: RuntimeConfig = {
-  shards: 4, maxActive: 1000, maxOrders: 1_000_000, idleMs: 0, maxMailbox: 100, maxShardQueue: 1000, domain: DEFAULT_DOMAIN_CONFIG,
-};
-const LENDER: Lender = {
-  lenderId: 'L1', gatewayTarget: '127.0.0.1:1', advanceRateBps: 8000, repaymentShareBps: 5000, feeBps: 200,
-  verificationThreshold: null, minCompletedOrders: 0, maxRefundRateBps: null, verificationTtlMs: 0, disbursementTimeoutMs: 0,
-  createTime: 1, updateTime: 1,
-};
+const config = routerConfig(4);
 
 interface Life {
   store: LevelStore;
