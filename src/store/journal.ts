@@ -80,7 +80,7 @@ function plainEvent(e: MerchantEvent): boolean {
  * the same batch writes as that order's row, if any.
  */
 export function encodeEvent(e: MerchantEvent, writer: JournalWriter | undefined, rowOf: (orderId: string) => Order | undefined): string {
-  if (writer === undefined || !plainEvent(e)) return encodeRecord(RECORDS.event, e);
+  if (writer === undefined) return encodeRecord(RECORDS.event, e);
   const o = e.order;
   const f = e.financing;
   const orderRef = o !== undefined && o !== null && FINAL_ORDER[e.type] === o.state && o.merchantId === e.merchantId && rowOf(o.orderId) === o;
@@ -91,7 +91,8 @@ export function encodeEvent(e: MerchantEvent, writer: JournalWriter | undefined,
       && f.poolTotal !== undefined && f.poolOrderCount !== undefined && f.outstanding !== undefined && f.repaid !== undefined
       && f.underCovered !== undefined && f.endReason !== undefined && f.updateTime !== undefined;
   }
-  if (!orderRef && !financingRef) {
+  // A property the shapes do not name: encodeRecord throws for it.
+  if ((!orderRef && !financingRef) || !plainEvent(e)) {
     const row = encodeRecord(RECORDS.event, e);
     // Written in full (the encoder checked its fields): the base of the rows after it.
     if (f && f.state === 'SETTLING') writer.base = { seq: e.seq, financing: f };
