@@ -232,15 +232,23 @@ export function resolveEvents(
   base: (seq: number) => MerchantEvent | EventRow | undefined,
 ): MerchantEvent[] {
   let bySeq: Map<number, MerchantEvent | EventRow> | undefined;
+  // Each base's financing decoded once, however many rows refer to it
+  // (resolve copies its fields, so the rows share nothing).
+  const financings = new Map<number, Financing | undefined>();
   return rows.map((r) => {
     if (!(r instanceof EventRow)) return r;
     const id = r.orderId;
     const b = r.baseSeq;
     let fin: Financing | undefined;
     if (b !== undefined) {
-      bySeq ??= new Map(rows.map((x) => [x.seq, x]));
-      const row = bySeq.get(b) ?? base(b);
-      fin = row === undefined ? undefined : fullFinancingOf(row);
+      if (financings.has(b)) {
+        fin = financings.get(b);
+      } else {
+        bySeq ??= new Map(rows.map((x) => [x.seq, x]));
+        const row = bySeq.get(b) ?? base(b);
+        fin = row === undefined ? undefined : fullFinancingOf(row);
+        financings.set(b, fin);
+      }
     }
     return r.resolve(id === undefined ? undefined : order(id), fin);
   });
