@@ -49,11 +49,28 @@ describe('LevelStore', () => {
     for (let i = 0; i <= 20; i++) expect((await store.loadMerchant(`M${i}`))?.orders.map((o) => o.orderId)).to.deep.equal([`O${i}`]);
   });
 
+  it('should start the next write at the end of the turn its last write completed in, with the commits made meanwhile', async () => {
+    const batches: number[] = [];
+    store = await LevelStore.open(dir, { onBatch: (commits) => batches.push(commits) });
+    const commit = (m: string) => store!.commit([recordCommit(m, 'O1')]);
+    // A is written alone; X waits during its write. When A's write
+    // completes, its answer's reaction commits B (a merchant's next command
+    // waiting on that commit): B goes with X, instead of X alone and B after.
+    const a = commit('A').then(() => commit('B'));
+    const x = commit('X');
+    await Promise.all([a, x]);
+    expect(batches).to.deep.equal([1, 2]);
+    for (const m of ['A', 'B', 'X']) expect((await store.loadMerchant(m))?.orders).to.have.length(1);
+  });
+
   it('should let a commit wait lingerMs for company while commits come concurrently, and write a lone one at once', async () => {
     const batches: number[] = [];
     store = await LevelStore.open(dir, { lingerMs: 20, onBatch: (commits) => batches.push(commits) });
     const together = async (...ms: string[]) => {
       await Promise.all(ms.map((m) => store!.commit([recordCommit(m, 'O1')])));
+      // Past the end of the turn the last write completed in (when a commit
+      // made in it would still join the next write, see the test above).
+      await new Promise((r) => setTimeout(r, 1));
     };
     await together('M1', 'M2', 'M3'); // nothing written before: M1 at once, M2 and M3 wait for it together
     expect(batches).to.deep.equal([1, 2]);

@@ -1,14 +1,17 @@
 /**
  * src/runtime/thread-protocol.ts: the Outbox that gathers the messages
  * crossing between the gRPC and runtime threads into one postMessage, and
- * the packing of the order commands and their answers in it.
+ * the packing of the order commands and their answers in it, and the
+ * runtime thread's Intake, which starts what arrives in turns.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { expect } from 'chai';
-import { eachAnswer, eachCommand, Outbox, OUTBOX_FULL, pack, type FromRuntime, type PackedAnswers, type PackedCommands, type ToRuntime } from '../src/runtime/thread-protocol';
+import { eachAnswer, eachCommand, Intake, Outbox, OUTBOX_FULL, pack, type FromRuntime, type PackedAnswers, type PackedCommands, type ToRuntime } from '../src/runtime/thread-protocol';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const bytesOf = (s: string) => new Uint8Array(Buffer.from(s));
+const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
 
 describe('Outbox', () => {
   it('should send the messages of one callback and its microtasks as one array when it has no linger', async () => {
@@ -75,8 +78,6 @@ describe('Outbox', () => {
 });
 
 describe('pack', () => {
-  const bytesOf = (s: string) => new Uint8Array(Buffer.from(s));
-  const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
 
   it('should pack each run of order commands and of answers into one message, keeping every other message in its place', () => {
     const slab = Buffer.from('..complete-me..');
@@ -125,5 +126,46 @@ describe('pack', () => {
   it('should refuse a packed run with a kind it does not know', () => {
     const run: PackedCommands = { k: 'cmds', meta: new Float64Array([1, 7, 0]), bytes: new Uint8Array(0) };
     expect(() => eachCommand(run, () => undefined)).to.throw(/unknown kind 7/);
+  });
+});
+
+describe('Intake', () => {
+  const run = (ids: number[]): PackedCommands => pack(ids.map((id) => ({ k: 'cmd' as const, id, kind: 'record' as const, bytes: bytesOf(`r${id}`) }))).messages[0] as PackedCommands;
+
+  it('should give the commands of a run from a given one, and stop after the one its stop says', () => {
+    const seen: string[] = [];
+    const p = run([1, 2, 3, 4, 5]);
+    let n = 0;
+    expect(eachCommand(p, (id, _k, b) => seen.push(`${id}:${text(b)}`), 1, () => ++n === 2)).to.equal(3);
+    expect(seen).to.deep.equal(['2:r2', '3:r3']);
+    expect(eachCommand(p, (id, _k, b) => seen.push(`${id}:${text(b)}`), 3)).to.equal(5);
+    expect(seen).to.deep.equal(['2:r2', '3:r3', '4:r4', '5:r5']);
+  });
+
+  it('should start what arrives in a later turn, in order, and leave what a spent turn did not start to the next', async () => {
+    const started: (number | string)[] = [];
+    // A turn of 0 ms is spent at its first check of the clock: every eighth command.
+    const intake = new Intake((m) => started.push(m.k === 'sub' ? `sub ${m.merchantId}` : m.k), (id) => started.push(id), 0);
+    intake.add([run(Array.from({ length: 20 }, (_, i) => i)), { k: 'sub', merchantId: 'M' }]);
+    expect(started).to.deep.equal([]); // not in the callback that received it
+    const between: number[] = [];
+    // Scheduled after the intake's first turn: runs between its turns, as the event loop's I/O does.
+    setImmediate(() => between.push(started.length));
+    await tick();
+    expect(started).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+    intake.add([run([100]), { k: 'unsub', merchantId: 'M' }]); // behind what is left
+    expect(intake.waiting).to.equal(4);
+    while (intake.waiting > 0) await tick();
+    expect(between).to.deep.equal([8]);
+    expect(started).to.deep.equal([...Array.from({ length: 20 }, (_, i) => i), 'sub M', 100, 'unsub']);
+  });
+
+  it('should start everything in one turn when the turn has time for it', async () => {
+    const started: number[] = [];
+    const intake = new Intake(() => undefined, (id) => started.push(id), 1000);
+    intake.add([run(Array.from({ length: 500 }, (_, i) => i))]);
+    await tick();
+    expect(started).to.have.length(500);
+    expect(intake.waiting).to.equal(0);
   });
 });

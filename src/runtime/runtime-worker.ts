@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger';
 import { orderCommands, type OrderCommandKind } from '../api/order-commands';
 import { schemas } from '../api/validate';
 import { startRuntime, type LocalRuntime } from './local-runtime';
-import { eachCommand, errorToWire, Outbox, pack, REMOTE_OPS, RUNTIME_THREAD_NAME, type FromRuntime, type RuntimeStats, type ToRuntime } from './thread-protocol';
+import { errorToWire, Intake, Outbox, pack, REMOTE_OPS, RUNTIME_THREAD_NAME, type FromRuntime, type PackedCommands, type RuntimeStats, type ToRuntime } from './thread-protocol';
 
 interface WorkerInput {
   config: Config;
@@ -112,44 +112,47 @@ async function main(): Promise<void> {
       );
   };
 
-  port.on('message', (batch: ToRuntime[]) => {
-    for (const msg of batch) {
-      switch (msg.k) {
-        case 'cmds':
-          eachCommand(msg, command);
-          break;
-        case 'call':
-          call(msg.id, msg.op, msg.args);
-          break;
-        case 'sub':
-          if (!subscriptions.has(msg.merchantId)) {
-            const merchantId = msg.merchantId;
-            subscriptions.set(merchantId, core.subscribe(merchantId, (events) => out.send({ k: 'events', merchantId, events })));
-          }
-          break;
-        case 'unsub':
-          subscriptions.get(msg.merchantId)?.();
-          subscriptions.delete(msg.merchantId);
-          break;
-        case 'stop':
-          if (statsTimer) clearInterval(statsTimer);
-          void rt.stop().then(
-            () => {
-              out.send({ k: 'stopped' });
-              out.flush();
-              port.close();
-            },
-            (e: unknown) => {
-              log.error({ err: e }, 'stopping the runtime failed');
-              out.send({ k: 'stopped' });
-              out.flush();
-              port.close();
-            },
-          );
-          break;
-      }
+  const handle = (msg: Exclude<ToRuntime, PackedCommands>) => {
+    switch (msg.k) {
+      case 'cmd':
+        command(msg.id, msg.kind, msg.bytes);
+        break;
+      case 'call':
+        call(msg.id, msg.op, msg.args);
+        break;
+      case 'sub':
+        if (!subscriptions.has(msg.merchantId)) {
+          const merchantId = msg.merchantId;
+          subscriptions.set(merchantId, core.subscribe(merchantId, (events) => out.send({ k: 'events', merchantId, events })));
+        }
+        break;
+      case 'unsub':
+        subscriptions.get(msg.merchantId)?.();
+        subscriptions.delete(msg.merchantId);
+        break;
+      case 'stop':
+        if (statsTimer) clearInterval(statsTimer);
+        void rt.stop().then(
+          () => {
+            out.send({ k: 'stopped' });
+            out.flush();
+            port.close();
+          },
+          (e: unknown) => {
+            log.error({ err: e }, 'stopping the runtime failed');
+            out.send({ k: 'stopped' });
+            out.flush();
+            port.close();
+          },
+        );
+        break;
     }
-  });
+  };
+
+  // What arrived and is not started yet, in order, started in turns of at
+  // most TURN_MS (see Intake).
+  const intake = new Intake(handle, command);
+  port.on('message', (batch: ToRuntime[]) => intake.add(batch));
   out.send({ k: 'ready', lenders: core.listLenders() });
 }
 

@@ -131,16 +131,25 @@ export function pack<T extends { k: string }>(batch: readonly T[]): { messages: 
   return { messages, transfer };
 }
 
-/** Each command of a packed run, in order: its bytes are a view into the run's buffer. */
-export function eachCommand(p: PackedCommands, fn: (id: number, kind: OrderCommandKind, bytes: Uint8Array) => void): void {
-  let start = 0;
-  for (let n = 0; n < p.meta.length; n += 3) {
+/**
+ * Each command of a packed run, in order, from its `from`-th (0: the first):
+ * its bytes are a view into the run's buffer. Stops early, after a command,
+ * when `stop` says so; returns how many commands of the run have been given
+ * (its count when all have).
+ */
+export function eachCommand(p: PackedCommands, fn: (id: number, kind: OrderCommandKind, bytes: Uint8Array) => void, from = 0, stop?: () => boolean): number {
+  const count = p.meta.length / 3;
+  let start = from === 0 ? 0 : p.meta[from * 3 - 1]!;
+  for (let i = from; i < count; i++) {
+    const n = i * 3;
     const end = p.meta[n + 2]!;
     const kind = KINDS[p.meta[n + 1]!];
     if (kind === undefined) throw new Error(`packed commands: unknown kind ${p.meta[n + 1]}`);
     fn(p.meta[n]!, kind, p.bytes.subarray(start, end));
     start = end;
+    if (stop?.()) return i + 1;
   }
+  return count;
 }
 
 /** Each answer of a packed run, in order: its bytes are a view into the run's buffer. */
@@ -200,5 +209,78 @@ export class Outbox<T> {
     const b = this.batch;
     this.batch = [];
     this.post(b);
+  }
+}
+
+/** How long the runtime thread starts what arrived before it lets its event loop run (ms; see Intake). */
+export const TURN_MS = 2;
+
+/**
+ * The runtime thread's intake: the messages the gRPC thread posted, started
+ * in order, in turns of at most `turnMs` of work, each turn a setImmediate
+ * (so after the event loop's poll phase has handed over what completed:
+ * synced writes, reads, the gateways' answers).
+ *
+ * Node hands a thread every message waiting on its port in one go, and the
+ * thread used to start every command in them before its event loop ran
+ * again. Under load, while it started a few hundred commands (10-20 ms), the
+ * synced write that had completed meanwhile waited for it: its answers did
+ * not go out, the next write did not start, and the gRPC thread, with no
+ * answers to send and so no new requests from clients waiting on them,
+ * idled; then the roles swapped. In turns a completed write is seen within a
+ * turn (LevelStore starts the next write at the end of that turn, with what
+ * it started), and the two threads work side by side (docs/benchmarks.md,
+ * "Thirteenth session").
+ */
+export class Intake {
+  private readonly queue: ToRuntime[] = [];
+  /** Commands of the first queued message (a run) already started. */
+  private done = 0;
+  private scheduled = false;
+  private until = 0;
+  private steps = 0;
+  /** Checked after each command; reads the clock every eighth. */
+  private readonly spent = () => (++this.steps & 7) === 0 && performance.now() >= this.until;
+  private readonly turn = () => {
+    this.scheduled = false;
+    this.until = performance.now() + this.turnMs;
+    this.steps = 0;
+    const q = this.queue;
+    while (q.length > 0) {
+      const m = q[0]!;
+      if (m.k === 'cmds') {
+        this.done = eachCommand(m, this.command, this.done, this.spent);
+        if (this.done < m.meta.length / 3) break;
+        this.done = 0;
+        q.shift();
+      } else {
+        q.shift();
+        this.handle(m);
+        if (this.spent()) break;
+      }
+    }
+    if (q.length > 0) this.schedule();
+  };
+
+  constructor(
+    private readonly handle: (msg: Exclude<ToRuntime, PackedCommands>) => void,
+    private readonly command: (id: number, kind: OrderCommandKind, bytes: Uint8Array) => void,
+    private readonly turnMs = TURN_MS,
+  ) {}
+
+  add(batch: readonly ToRuntime[]): void {
+    for (const m of batch) this.queue.push(m);
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /** Messages not started yet (tests). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.turn);
   }
 }

@@ -14,8 +14,9 @@
  *   t <ms:15> <m>         a merchant's pending deadline
  *
  * Group commit: commits that arrive while a write is in flight are written
- * together in the next synced batch; every caller is answered only after the
- * batch that holds its commit is on disk. With no write in flight while
+ * together in the next synced batch, which starts at the end of the event
+ * loop's turn in which the write completed; every caller is answered only
+ * after the batch that holds its commit is on disk. With no write in flight while
  * commits come concurrently, a commit waits `lingerMs` for others to share
  * its write (LevelStoreOptions.lingerMs).
  */
@@ -87,7 +88,7 @@ export interface LevelStoreOptions {
    * (each a thread wake-up). A commit after a quiet spell or after a lone
    * one (a client that waits for each answer), or with 0, is written at
    * once. While a write is in flight the next batch gathers anyway and is
-   * written when it completes.
+   * written at the end of the turn in which that write completes.
    */
   lingerMs?: number;
 }
@@ -203,6 +204,11 @@ export class LevelStore implements Store {
         await group.batch.close().catch(() => {});
         for (const w of group.waiters) w.reject(e);
       }
+      // The next write starts at the end of this turn of the event loop, not
+      // at once: with what the answers' reactions (a merchant's next
+      // commands) and the runtime thread's turn (thread-protocol.ts, Intake)
+      // start meanwhile, instead of leaving them for the write after.
+      await new Promise((r) => setImmediate(r));
     }
     this.writing = false;
   }
