@@ -39,12 +39,14 @@ function nameThisThread(): void {
 const port = parentPort!;
 const { config, statsEveryMs } = workerData as WorkerInput;
 const log = createLogger(config.logLevel).child({ thread: 'runtime' });
-/** Calls received and not yet answered: an answer lingers for company only while others are on their way. */
+/** Calls started and not yet answered: an answer lingers for company only while others are on their way (these, or those still in the intake). */
 let calls = 0;
+/** Messages received and not started yet (set once the intake exists). */
+let waiting = () => 0;
 const out = new Outbox<FromRuntime>((batch) => {
   const { messages, transfer } = pack(batch);
   port.postMessage(messages, transfer);
-}, config.batchLingerMs, () => calls > 0);
+}, config.batchLingerMs, () => calls > 0 || waiting() > 0);
 const ops = new Set<string>(REMOTE_OPS);
 
 async function main(): Promise<void> {
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
   // What arrived and is not started yet, in order, started in turns of at
   // most TURN_MS (see Intake).
   const intake = new Intake(handle, command);
+  waiting = () => intake.waiting;
   port.on('message', (batch: ToRuntime[]) => intake.add(batch));
   out.send({ k: 'ready', lenders: core.listLenders() });
 }
