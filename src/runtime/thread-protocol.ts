@@ -230,7 +230,7 @@ export const TURN_MS = 2;
  * idled; then the roles swapped. In turns a completed write is seen within a
  * turn (LevelStore starts the next write at the end of that turn, with what
  * it started), and the two threads work side by side (docs/benchmarks.md,
- * "Thirteenth session").
+ * "Where the time goes → Thirteenth session").
  */
 export class Intake {
   private readonly queue: ToRuntime[] = [];
