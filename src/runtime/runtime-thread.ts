@@ -100,6 +100,9 @@ export class RuntimeThread implements Backend {
       case 'answers':
         eachAnswer(msg, (id, bytes) => this.settle(id)?.resolve(bytes));
         break;
+      case 'answer': // pack() sends answers packed; one alone is answered all the same
+        this.settle(msg.id)?.resolve(msg.bytes);
+        break;
       case 'ok':
         this.settle(msg.id)?.resolve(msg.value);
         break;
