@@ -78,7 +78,6 @@ describe('Outbox', () => {
 });
 
 describe('pack', () => {
-
   it('should pack each run of order commands and of answers into one message, keeping every other message in its place', () => {
     const slab = Buffer.from('..complete-me..');
     const batch: (ToRuntime | FromRuntime)[] = [

@@ -273,7 +273,7 @@ export class Intake {
     if (this.queue.length > 0) this.schedule();
   }
 
-  /** Messages not started yet (tests). */
+  /** Messages not started yet, a run partly started counting as one. */
   get waiting(): number {
     return this.queue.length;
   }
