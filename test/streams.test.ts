@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { expectError, startHarness, type Harness } from './harness';
 import { usd } from '../src/testing/client';
+import { v1 } from '../src/api/proto';
 import { errorInfoOf, errorInfoOfStatus } from '../src/api/status';
 import type { OrderEvent } from '../src/generated/orderpool/v1/OrderEvent';
 import type { OrderEventAck__Output } from '../src/generated/orderpool/v1/OrderEventAck';
@@ -130,6 +132,62 @@ describe('streams', () => {
       const errors = acks.filter((a) => a.error).map((a) => `${a.index}: ${a.error!.message}`);
       expect(errors.slice(0, 3), `${errors.length} events failed`).to.deep.equal([]);
       expect((await h.api.getMerchant({ merchantId: 'SOLO' })).ordersRecorded).to.equal(String(n));
+    });
+
+    it('should stop reading events while the client does not read its acks, and go on when it does', async function () {
+      // node:http2, not grpc-js: grpc-js's client reads every message the
+      // server sends into a queue of its own, even while its stream is paused.
+      this.timeout(30_000);
+      await h.stop();
+      h = await startHarness({ ingestWindow: 64 });
+      const merchants = Array.from({ length: 10 }, (_, i) => `P${i}`);
+      const n = 20_000;
+      const method = (v1.OrderPoolService.service as grpc.ServiceDefinition).StreamOrderEvents!;
+      const session = http2.connect(`http://${h.server.address}`);
+      try {
+        const stream = session.request({
+          ':method': 'POST', ':path': '/orderpool.v1.OrderPoolService/StreamOrderEvents', 'content-type': 'application/grpc', te: 'trailers',
+        });
+        stream.pause(); // acks unread: HTTP/2 flow control holds them on the server
+        for (let i = 0; i < n; i++) {
+          const body = method.requestSerialize(recordEv(merchants[i % merchants.length]!, `O${i}`));
+          const frame = Buffer.alloc(5 + body.length);
+          frame.writeUInt32BE(body.length, 1);
+          body.copy(frame, 5);
+          stream.write(frame);
+        }
+        const recorded = async () => {
+          const ms = await Promise.all(merchants.map((merchantId) => h.api.getMerchant({ merchantId }).catch(() => undefined)));
+          return ms.reduce((sum, m) => sum + Number(m?.ordersRecorded ?? 0), 0);
+        };
+        let stalled = -1;
+        for (let last = -2; stalled !== last;) {
+          last = stalled;
+          await new Promise((r) => setTimeout(r, 300));
+          stalled = await recorded();
+        }
+        expect(stalled, 'events went on being read while their acks went unread').to.be.below(n / 4);
+
+        const acks: OrderEventAck__Output[] = [];
+        let buffered = Buffer.alloc(0);
+        const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on('trailers', resolve));
+        stream.on('data', (chunk: Buffer) => {
+          buffered = Buffer.concat([buffered, chunk]);
+          while (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt32BE(1)) {
+            const len = buffered.readUInt32BE(1);
+            acks.push(method.responseDeserialize(buffered.subarray(5, 5 + len)) as OrderEventAck__Output);
+            buffered = buffered.subarray(5 + len);
+          }
+        });
+        stream.resume();
+        stream.end();
+        expect((await trailers)['grpc-status']).to.equal('0');
+        expect(acks.length).to.equal(n);
+        expect(acks.every((a, i) => Number(a.index) === i && !a.error)).to.equal(true);
+        expect(await recorded()).to.equal(n);
+      } finally {
+        session.destroy();
+      }
     });
 
     it('should put a bad event\'s error in its ack and go on', async () => {

@@ -18,6 +18,7 @@ import { parse, type Schemas } from './validate';
 import { malformed } from './malformed';
 import { splitOrderEvent } from './order-event-wire';
 import { encodeAck } from './order-encoder';
+import { batchWrites } from './batched-writes';
 import { eventEncoder, type OrderCommandKind, type OrderCommands } from './order-commands';
 
 export interface ApiConfig {
@@ -125,12 +126,24 @@ export function orderPoolService(
         return;
       }
       // Acks leave in input order: each event's promise is queued and the
-      // head is written as soon as it settles.
+      // head is written as soon as it settles. The acks that settle together
+      // leave together (./batched-writes.ts).
+      batchWrites(call);
       const pending: Promise<Uint8Array>[] = [];
+      const window = config.ingestWindow;
       let index = 0;
       let ended = false;
       let flushing = false;
       let paused = false;
+      // Reading pauses while a window of events waits for its acks, or a
+      // window of acks waits for the client to read them (HTTP/2 flow
+      // control holds them in the call), and resumes below half of both.
+      const resumeIfRoom = () => {
+        if (paused && pending.length < window / 2 && call.writableLength < window / 2) {
+          paused = false;
+          call.resume();
+        }
+      };
       const flush = async () => {
         if (flushing) return;
         flushing = true;
@@ -138,11 +151,14 @@ export function orderPoolService(
           const ack = await pending[0]!;
           pending.shift();
           if (call.cancelled) return;
-          call.write(ack as unknown as OrderEventAck); // bytes: rawOrderCommands sends them as they are
-          if (paused && pending.length < config.ingestWindow / 2) {
-            paused = false;
-            call.resume();
+          // Bytes: rawOrderCommands sends them as they are. Each ack's
+          // write, once complete, may make room to read again.
+          call.write(ack as unknown as OrderEventAck, resumeIfRoom);
+          if (!paused && call.writableLength >= window) {
+            paused = true;
+            call.pause();
           }
+          resumeIfRoom();
         }
         flushing = false;
         if (ended) call.end();
@@ -150,7 +166,7 @@ export function orderPoolService(
       call.on('data', (event: Uint8Array) => {
         const p = ackOf(index++, event);
         pending.push(p);
-        if (pending.length >= config.ingestWindow && !paused) {
+        if (pending.length >= window && !paused) {
           paused = true;
           call.pause();
         }
@@ -272,6 +288,7 @@ export function orderPoolService(
         { limit: String(maxWatchers) });
     }
 
+    batchWrites(call);
     let next = Math.max(1, r.fromSequence);
     let live = false;
     let done = false;
