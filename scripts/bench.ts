@@ -312,7 +312,7 @@ function cpuAt(env: Env, w: Window): Promise<CpuWindow> {
  * read).
  */
 function probedIn(file: string, w: Window): { gc: GcPauses | null; writes: SyncedWrites | null } {
-  const empty = (): GcThreadPauses => ({ count: 0, totalMs: 0, maxMs: 0, over10: 0 });
+  const empty = (): GcThreadPauses => ({ count: 0, totalMs: 0, maxMs: 0, over10: 0, stalls: 0, stallMaxMs: 0 });
   const gc: GcPauses = { main: empty(), runtime: empty() };
   const writeMs: number[] = [];
   let text: string;
@@ -324,12 +324,18 @@ function probedIn(file: string, w: Window): { gc: GcPauses | null; writes: Synce
   }
   for (const line of text.split('\n')) {
     const [kind, at, ms] = line.split(' ');
-    if (kind !== 'main' && kind !== 'runtime' && kind !== 'write') continue;
+    if (kind !== 'main' && kind !== 'runtime' && kind !== 'write' && kind !== 'stall-main' && kind !== 'stall-runtime') continue;
     const start = Number(at);
     const took = Number(ms);
     if (!(start >= w.measureFrom && start < w.measureTo) || !Number.isFinite(took)) continue;
     if (kind === 'write') {
       writeMs.push(took);
+      continue;
+    }
+    if (kind === 'stall-main' || kind === 'stall-runtime') {
+      const t = gc[kind === 'stall-main' ? 'main' : 'runtime'];
+      t.stalls++;
+      t.stallMaxMs = Math.max(t.stallMaxMs, took);
       continue;
     }
     const t = gc[kind];
@@ -396,6 +402,7 @@ function baseResult(scenario: string, rep: number, loop: ScenarioResult['loop'],
     gatewayCpuPct: pct(gatewayCpuMs),
     generatorCpuPct: genMs.map(pct),
     generatorElu: results.map((r) => Math.round(r.elu * 1000) / 1000),
+    generatorLoopDelayMaxMs: results.map((r) => r.loopDelayMaxMs),
     watcherCpuPct: extraCpuMs.watcherMs !== undefined ? pct(extraCpuMs.watcherMs) : null,
     machineBusyPct,
     otherCpuPct: Math.max(0, machineBusyPct - pct(ours)),
@@ -668,7 +675,8 @@ async function main(): Promise<void> {
     + `server threads: the gRPC (main) thread, the runtime thread, and the rest (V8's GC helpers, LevelDB's compaction, libuv's pool), % of one core,\n`
     + `  running, and runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat);\n`
     + `GC pauses: each garbage collection's pause in the server's gRPC and runtime threads that began in the window\n`
-    + `  (perf_hooks 'gc' entries, scripts/bench/gc-probe.cjs preloaded; not with --target);\n`
+    + `  (perf_hooks 'gc' entries, scripts/bench/gc-probe.cjs preloaded; not with --target); event-loop stalls: gaps of 10 ms or more\n`
+    + `  between the probe's 2 ms ticks in that thread, whatever held it (a pause, a long task, no CPU);\n`
     + `synced writes: the runtime thread's synced LevelDB batch writes that began in the window, from the call to the completion\n`
     + `  it saw (write, fsync, the wait for its next turn): a durable ack waits at least one (the same probe; medians of the repetitions);\n`
     + `other procs = machine busy time not used by the benchmark's own processes. JSON: ${path.relative(ROOT, file)}\n`

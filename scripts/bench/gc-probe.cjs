@@ -8,11 +8,14 @@
  *     epoch> <pause ms> <kind>";
  *   - in the runtime thread, every synced LevelDB batch write, from the call
  *     to its completion as the runtime thread sees it (write, fsync, and the
- *     wait for the thread's next turn): "write <start> <ms> <operations>".
+ *     wait for the thread's next turn): "write <start> <ms> <operations>";
+ *   - every event-loop stall of 10 ms or more, whatever its cause (a pause,
+ *     a long task, a thread that got no CPU), seen as a gap between two ticks
+ *     of a 2 ms interval timer: "stall-<thread> <start> <ms>".
  *
- * The bench sums them per scenario window: the collectors' pauses and the
- * durable writes are what the write paths' p99 tails are made of
- * (docs/benchmarks.md).
+ * The bench sums them per scenario window: the collectors' pauses, the
+ * durable writes and the stalls are what the write paths' p99 tails are made
+ * of (docs/benchmarks.md).
  */
 'use strict';
 const fs = require('node:fs');
@@ -51,6 +54,15 @@ if (file) {
       return p;
     };
   }
+  // Event-loop stalls: a tick every 2 ms; a gap of 10 ms or more between two
+  // is a stall, whatever held the thread (a collection, a long task, the CPU
+  // given to others): "stall-<thread> <start> <ms>".
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last >= 10) lines += `stall-${thread} ${(performance.timeOrigin + last).toFixed(1)} ${(now - last).toFixed(2)}\n`;
+    last = now;
+  }, 2).unref();
   setInterval(flush, 200).unref();
   process.on('exit', flush);
 }

@@ -40,6 +40,8 @@ export interface ScenarioResult {
   generatorCpuPct: number[];
   /** Per generator process, event-loop utilization 0..1. */
   generatorElu: number[];
+  /** Per generator process, its event loop's longest delay in the window, ms (WorkerResult.loopDelayMaxMs). */
+  generatorLoopDelayMaxMs: number[];
   watcherCpuPct: number | null;
   /** Machine busy, % of one core (capacity = cpus × 100). */
   machineBusyPct: number;
@@ -57,6 +59,9 @@ export interface GcThreadPauses {
   maxMs: number;
   /** Pauses of 10 ms or more. */
   over10: number;
+  /** Event-loop stalls of 10 ms or more, whatever their cause (a pause, a long task, no CPU), and the longest. */
+  stalls: number;
+  stallMaxMs: number;
 }
 
 export interface GcPauses {
@@ -149,6 +154,7 @@ export function median(xs: number[]): number {
 export interface Summary {
   scenario: string;
   reps: number;
+  loop: ScenarioResult['loop'];
   throughput: Stat;
   ratioToCeiling: Stat;
   p50Ms: Stat;
@@ -157,10 +163,15 @@ export interface Summary {
   serverCpuPct: Stat;
   serverThreadsPct: { main: Stat; runtime: Stat; other: Stat; mainWait: Stat; runtimeWait: Stat; otherWait: Stat } | null;
   /** Per thread: the longest pause, the pauses' total as % of the window, and the pauses of 10 ms or more. */
-  gcPauses: { mainMaxMs: Stat; runtimeMaxMs: Stat; mainPct: Stat; runtimePct: Stat; mainOver10: Stat; runtimeOver10: Stat } | null;
+  gcPauses: {
+    mainMaxMs: Stat; runtimeMaxMs: Stat; mainPct: Stat; runtimePct: Stat; mainOver10: Stat; runtimeOver10: Stat;
+    mainStalls: Stat; runtimeStalls: Stat; mainStallMaxMs: Stat; runtimeStallMaxMs: Stat;
+  } | null;
   /** The synced writes: per second of the window, their p50, p99 and longest, and those of 10 ms or more. */
   syncedWrites: { perSecond: Stat; p50Ms: Stat; p99Ms: Stat; maxMs: Stat; over10: Stat } | null;
   generatorCpuPctMax: Stat;
+  /** The generators' longest event-loop delay in the window (the busiest process), ms. */
+  generatorLoopDelayMaxMs: Stat;
   machineBusyPct: Stat;
   otherCpuPct: Stat;
   errors: number;
@@ -195,6 +206,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
     const s: Summary = {
       scenario: name,
       reps: rs.length,
+      loop: rs[0]!.loop,
       throughput: stat(rs.map((r) => r.throughput)),
       ratioToCeiling: stat(rs.map((r) => r.ratioToCeiling ?? NaN)),
       p50Ms: stat(rs.map((r) => r.latency.p50Ms)),
@@ -216,6 +228,10 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         runtimePct: stat(rs.map((r) => (r.gcPauses!.runtime.totalMs / r.windowMs) * 100)),
         mainOver10: stat(rs.map((r) => r.gcPauses!.main.over10)),
         runtimeOver10: stat(rs.map((r) => r.gcPauses!.runtime.over10)),
+        mainStalls: stat(rs.map((r) => r.gcPauses!.main.stalls)),
+        runtimeStalls: stat(rs.map((r) => r.gcPauses!.runtime.stalls)),
+        mainStallMaxMs: stat(rs.map((r) => r.gcPauses!.main.stallMaxMs)),
+        runtimeStallMaxMs: stat(rs.map((r) => r.gcPauses!.runtime.stallMaxMs)),
       } : null,
       syncedWrites: rs.every((r) => r.syncedWrites) ? {
         perSecond: stat(rs.map((r) => r.syncedWrites!.count / (r.windowMs / 1000))),
@@ -225,6 +241,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         over10: stat(rs.map((r) => r.syncedWrites!.over10)),
       } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
+      generatorLoopDelayMaxMs: stat(rs.map((r) => Math.max(...(r.generatorLoopDelayMaxMs ?? [NaN])))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
       otherCpuPct: stat(rs.map((r) => r.otherCpuPct)),
       errors: rs.reduce((n, r) => n + r.errors, 0),
@@ -304,11 +321,13 @@ export function renderSummary(sums: Summary[], cpus: number): string {
   }
   const gc = sums.filter((s) => s.gcPauses);
   if (gc.length) {
-    lines.push(table([['GC pauses in the window', 'longest ms: gRPC / runtime', 'all pauses, % of the window: gRPC / runtime', 'pauses >= 10 ms: gRPC / runtime'],
+    lines.push(table([['GC pauses in the window', 'longest ms: gRPC / runtime', 'all pauses, % of the window: gRPC / runtime', 'pauses >= 10 ms: gRPC / runtime',
+      'event-loop stalls >= 10 ms, any cause: gRPC / runtime (longest ms)'],
       ...gc.map((s) => {
         const g = s.gcPauses!;
         return [s.scenario, `${fmtNum(g.mainMaxMs.median)} / ${fmtNum(g.runtimeMaxMs.median)}`,
-          `${fmtNum(g.mainPct.median, 1)} / ${fmtNum(g.runtimePct.median, 1)}`, `${fmtNum(g.mainOver10.median)} / ${fmtNum(g.runtimeOver10.median)}`];
+          `${fmtNum(g.mainPct.median, 1)} / ${fmtNum(g.runtimePct.median, 1)}`, `${fmtNum(g.mainOver10.median)} / ${fmtNum(g.runtimeOver10.median)}`,
+          `${fmtNum(g.mainStalls.median)} (${fmtNum(g.mainStallMaxMs.median)}) / ${fmtNum(g.runtimeStalls.median)} (${fmtNum(g.runtimeStallMaxMs.median)})`];
       })]), '');
   }
   const writes = sums.filter((s) => s.syncedWrites && s.syncedWrites.perSecond.median > 0);
@@ -328,6 +347,10 @@ export function renderSummary(sums: Summary[], cpus: number): string {
         + (st.undelivered
           ? ` (delivered ones only: ${st.undelivered} of ${st.completions} still undelivered when the wait ended; lane drained at ${cell(st.deliveryCallsPerSecond, (n) => fmtNum(n), many)} calls/s)`
           : ''));
+    }
+    if (s.loop === 'open') {
+      lines.push(`${s.scenario}: the load generators' longest event-loop stall in the window ${cell(s.generatorLoopDelayMaxMs, fmtMs, many)} ms`
+        + ' (a call due during one is sent late, and its latency counts from when it was due)');
     }
     if (s.watch) {
       lines.push(`${s.scenario}: fan-out delay p50 ${cell(s.watch.fanoutP50Ms, fmtMs, many)} ms, p99 ${cell(s.watch.fanoutP99Ms, fmtMs, many)} ms;`

@@ -68,6 +68,13 @@ export interface WorkerResult {
   cpuSystemMs: number;
   /** Event-loop utilization over the window (0..1). */
   elu: number;
+  /**
+   * The longest delay of the generator's own event loop in the window, ms
+   * (perf_hooks.monitorEventLoopDelay, ticking every 2 ms): an open-loop
+   * call due during such a stall is sent late and its latency, which counts
+   * from when it was due, includes the stall.
+   */
+  loopDelayMaxMs: number;
   sent: number;
   /** The source ran out before the window ended (epoch ms), if it did. */
   exhaustedAt: number | null;
