@@ -241,7 +241,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
         over10: stat(rs.map((r) => r.syncedWrites!.over10)),
       } : null,
       generatorCpuPctMax: stat(rs.map((r) => Math.max(...r.generatorCpuPct))),
-      generatorLoopDelayMaxMs: stat(rs.map((r) => Math.max(...(r.generatorLoopDelayMaxMs ?? [NaN])))),
+      generatorLoopDelayMaxMs: stat(rs.map((r) => Math.max(...r.generatorLoopDelayMaxMs))),
       machineBusyPct: stat(rs.map((r) => r.machineBusyPct)),
       otherCpuPct: stat(rs.map((r) => r.otherCpuPct)),
       errors: rs.reduce((n, r) => n + r.errors, 0),
