@@ -138,6 +138,12 @@ export function orderPoolService(
       // Reading pauses while a window of events waits for its acks, or a
       // window of acks waits for the client to read them (HTTP/2 flow
       // control holds them in the call), and resumes below half of both.
+      const pauseIfFull = () => {
+        if (!paused && (pending.length >= window || call.writableLength >= window)) {
+          paused = true;
+          call.pause();
+        }
+      };
       const resumeIfRoom = () => {
         if (paused && pending.length < window / 2 && call.writableLength < window / 2) {
           paused = false;
@@ -154,10 +160,7 @@ export function orderPoolService(
           // Bytes: rawOrderCommands sends them as they are. Each ack's
           // write, once complete, may make room to read again.
           call.write(ack as unknown as OrderEventAck, resumeIfRoom);
-          if (!paused && call.writableLength >= window) {
-            paused = true;
-            call.pause();
-          }
+          pauseIfFull();
           resumeIfRoom();
         }
         flushing = false;
@@ -166,10 +169,7 @@ export function orderPoolService(
       call.on('data', (event: Uint8Array) => {
         const p = ackOf(index++, event);
         pending.push(p);
-        if (pending.length >= window && !paused) {
-          paused = true;
-          call.pause();
-        }
+        pauseIfFull();
         void flush();
       });
       call.on('end', () => {
