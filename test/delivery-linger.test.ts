@@ -20,6 +20,8 @@ const LINGER = 400;
 /** The three Store methods Delivery uses, over a Map. */
 class Outbox {
   readonly rows = new Map<string, Effect>();
+  /** While set, replaceOutbox (a seal's write) waits for it. */
+  replaceGate: Promise<void> | undefined;
   private n = 0;
 
   nextKey(): string {
@@ -34,6 +36,7 @@ class Outbox {
         for (const k of keys) this.rows.delete(k);
       },
       replaceOutbox: async (remove: string[], row: OutboxRow) => {
+        await this.replaceGate;
         for (const k of remove) this.rows.delete(k);
         this.rows.set(row.key, row.effect);
       },
@@ -259,6 +262,50 @@ describe('delivery: repayment linger (D7)', () => {
     r.clock.advance(LINGER);
     await flush();
     expect(r.gw.repayments().map((c) => c.effect.orderIds)).to.deep.equal([['Q1', 'Q2', 'Q3'], ['Q4']]);
+  });
+
+  it('should merge a run as D4 merged its rows one by one, and keep a repayment committed during the merge\'s write for the next call (D8)', async () => {
+    const r = await rig();
+    const t0 = r.clock.now();
+    r.commit(repayment(r, 1, 'O1', { outstanding: 900n, poolTotal: 9000n, poolOrderCount: 9 }));
+    r.clock.advance(10);
+    r.commit(
+      repayment(r, 1, 'O2', { amount: 300n, outstanding: 600n, poolTotal: 8000n, poolOrderCount: 8, underCovered: true }),
+      repayment(r, 1, 'O3', { amount: 200n, outstanding: 400n, poolTotal: 7000n, poolOrderCount: 7, underCovered: true }),
+    );
+    const [k1, k2, k3] = [...r.outbox.rows.keys()];
+    let open!: () => void;
+    r.outbox.replaceGate = new Promise<void>((resolve) => (open = resolve));
+    r.clock.advance(LINGER - 10);
+    await flush(); // the seal's write is held
+    expect(r.gw.calls).to.deep.equal([]);
+    r.commit(repayment(r, 1, 'O4', { outstanding: 0n, poolTotal: 6000n, poolOrderCount: 6 }));
+    r.outbox.replaceGate = undefined;
+    r.gw.hold = true;
+    open();
+    await flush();
+    const merged = {
+      ...repayment({ ...r, seq: new Map() }, 1, 'O1', { createTime: t0, outstanding: 900n, poolTotal: 9000n, poolOrderCount: 9 }),
+      idempotencyKey: 'M1:1-3:ReceiveRepayment', seq: 3, amount: 1000n, orderIds: ['O1', 'O2', 'O3'],
+      outstanding: 400n, poolTotal: 7000n, poolOrderCount: 7, sealed: true,
+    };
+    expect(r.gw.repayments().map((c) => c.effect)).to.deep.equal([merged]);
+    expect(r.outbox.rows.has(k2!) || r.outbox.rows.has(k3!)).to.equal(false);
+    expect(r.outbox.rows.get(k1!)).to.deep.equal(merged);
+    expect(r.outbox.rows.size).to.equal(2); // the merged row and O4's
+    r.gw.release();
+    await flush();
+    // O4 came in while the merge was written: not in it, and it lingers from its own commit.
+    r.clock.advance(LINGER - 1);
+    await flush();
+    expect(r.gw.repayments()).to.have.length(1);
+    r.clock.advance(1);
+    await flush();
+    expect(r.gw.repayments().map((c) => [c.effect.idempotencyKey, c.effect.orderIds])).to.deep.equal([
+      ['M1:1-3:ReceiveRepayment', ['O1', 'O2', 'O3']], ['M1:4:ReceiveRepayment', ['O4']],
+    ]);
+    await r.delivery.idle(2000);
+    expect(r.outbox.rows.size).to.equal(0);
   });
 
   it('should not hold an in-flight slot while lingering', async () => {
