@@ -611,7 +611,10 @@ async function runRep(env: Env, rep: number): Promise<ScenarioResult[]> {
   if (want('ingest')) done(await ingest(env, rep));
   if (want('watch')) done(await watch(env, rep));
   let st: ScenarioResult | undefined;
-  if (want('settle')) done((st = await settle(env, rep, Math.max(2000, (rec?.throughput ?? 8000)))));
+  // The orders to prepare: from record's throughput (settle's is lower), or
+  // without it a generous guess (too few would run out in the window and cap
+  // the figure; a worker that runs out says so).
+  if (want('settle')) done((st = await settle(env, rep, Math.max(2000, rec?.throughput ?? cfg.halfOf.settle ?? 20_000))));
   const settleMax = cfg.halfOf.settle ?? st?.throughput ?? 0;
   if (want('settle@50%') && settleMax > 0) {
     // Repayments the settle pass left undelivered would still be draining
