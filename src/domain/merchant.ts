@@ -540,7 +540,10 @@ export class Merchant {
       if (ev.type === 'ORDER_COMPLETED') this.history.ordersCompleted++;
       if (ev.type === 'ORDER_REFUNDED') this.history.ordersRefunded++;
     }
-    if (!this.active) this.pool.clear();
+    // Set.prototype.clear allocates a new table even for an empty set (in old
+    // space for a long-lived merchant's), and this runs for every event of a
+    // merchant with no financing: every recorded order.
+    if (!this.active && this.pool.size !== 0) this.pool.clear();
     this.seq = ev.seq;
     return effects;
   }

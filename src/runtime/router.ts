@@ -382,7 +382,14 @@ export class Router {
         }
       }
       this.hold(slot);
-      if (txs.length > 0) await this.persist(slot, m, before, txs, undefined, undefined, undefined);
+      if (txs.length > 0) {
+        const written = this.persist(slot, m, before, txs, undefined, undefined, undefined);
+        // persist has taken what it writes and publishes: the Txs (their
+        // events, effects and two Maps each) need not wait out the synced
+        // write in this suspended frame, through the scavenges in it.
+        txs.length = 0;
+        await written;
+      }
     } catch (e) {
       for (const t of tasks) t.reject(e);
       this.done(slot, tasks.length);
