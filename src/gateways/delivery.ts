@@ -291,21 +291,14 @@ export class Delivery {
     const last = q.rows[q.rows.length - 1];
     if (last === undefined || e.method !== 'ReceiveRepayment' || e.sealed || last.effect.method !== 'ReceiveRepayment'
       || last.effect.sealed || last.sealing || rowsIn(last) >= this.config.maxCoalesce) return false;
-    const run = last.run;
-    if (run === undefined) {
-      last.run = {
-        keys: [row.key], orderIds: e.orderIds.slice(), amount: e.amount,
-        seq: e.seq, outstanding: e.outstanding, poolTotal: e.poolTotal, poolOrderCount: e.poolOrderCount,
-      };
-    } else {
-      run.keys.push(row.key);
-      for (const id of e.orderIds) run.orderIds.push(id);
-      run.amount += e.amount;
-      run.seq = e.seq;
-      run.outstanding = e.outstanding;
-      run.poolTotal = e.poolTotal;
-      run.poolOrderCount = e.poolOrderCount;
-    }
+    const run = (last.run ??= { keys: [], orderIds: [], amount: 0n, seq: 0, outstanding: 0n, poolTotal: 0n, poolOrderCount: 0 });
+    run.keys.push(row.key);
+    for (const id of e.orderIds) run.orderIds.push(id);
+    run.amount += e.amount;
+    run.seq = e.seq;
+    run.outstanding = e.outstanding;
+    run.poolTotal = e.poolTotal;
+    run.poolOrderCount = e.poolOrderCount;
     return true;
   }
 
