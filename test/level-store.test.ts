@@ -127,6 +127,37 @@ describe('LevelStore', () => {
     expect((await store.loadMerchant('M3'))?.orders).to.have.length(1);
   });
 
+  it('should read the snapshots of loads asked for together in one getMany, each answered with its own', async () => {
+    store = await LevelStore.open(dir);
+    const commits = ['M1', 'M2', 'M3'].map((m, i) => recordCommit(m, `O${i}`));
+    await store.commit(commits);
+    const db = (store as unknown as { db: ClassicLevel<string, string> }).db;
+    const calls = { get: 0, getMany: [] as number[] };
+    const get = db.get.bind(db);
+    const getMany = db.getMany.bind(db);
+    db.get = ((...a: Parameters<typeof get>) => (calls.get++, get(...a))) as typeof db.get;
+    db.getMany = ((keys: string[], ...a: unknown[]) => (calls.getMany.push(keys.length), (getMany as (...x: unknown[]) => unknown)(keys, ...a))) as typeof db.getMany;
+    const ids = ['M3', 'NOPE', 'M1', 'M2', 'M1'];
+    const loaded = await Promise.all(ids.map((m) => store!.loadMerchant(m)));
+    expect(calls).to.deep.equal({ get: 0, getMany: [5] });
+    expect(loaded.map((l) => l?.snapshot.merchantId)).to.deep.equal(['M3', undefined, 'M1', 'M2', 'M1']);
+    expect(loaded[2]!.orders).to.deep.equal(commits[0]!.orders);
+    expect(loaded[0]!.orders).to.deep.equal(commits[2]!.orders);
+    // Asked for in a later turn: a read of its own.
+    expect((await store.loadMerchant('M2'))?.snapshot).to.deep.equal(commits[1]!.snapshot);
+    expect(calls.getMany).to.deep.equal([5, 1]);
+  });
+
+  it('should fail every load of a shared read that fails', async () => {
+    store = await LevelStore.open(dir);
+    await store.commit([recordCommit('M1', 'O1')]);
+    const db = (store as unknown as { db: ClassicLevel<string, string> }).db;
+    db.getMany = (() => Promise.reject(new Error('disk on fire'))) as unknown as typeof db.getMany;
+    const results = await Promise.allSettled(['M1', 'M2'].map((m) => store!.loadMerchant(m)));
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(results.map((r) => (r as PromiseRejectedResult).reason.message)).to.deep.equal(['disk on fire', 'disk on fire']);
+  });
+
   it('should answer deleteOutbox without a write of its own, and write the deletes with the next batch', async () => {
     const batches: number[] = [];
     store = await LevelStore.open(dir, { onBatch: (_commits, ops) => batches.push(ops) });

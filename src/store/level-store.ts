@@ -105,6 +105,8 @@ export class LevelStore implements Store {
   private writing = false;
   /** When the last synced write completed, if it held more than one commit (performance.now()). */
   private lastShared = Number.NEGATIVE_INFINITY;
+  /** Snapshot rows asked for in this run of microtasks (readSnapshotRow). */
+  private snapReads: { key: string; resolve: (value: string | undefined) => void; reject: (e: unknown) => void }[] | undefined;
 
   private constructor(private readonly db: ClassicLevel<string, string>, private readonly opts: LevelStoreOptions) {}
 
@@ -214,7 +216,7 @@ export class LevelStore implements Store {
   }
 
   async loadMerchant(merchantId: string): Promise<LoadedMerchant | undefined> {
-    const raw = await this.db.get(k.snap(merchantId));
+    const raw = await this.readSnapshotRow(k.snap(merchantId));
     if (raw === undefined) return undefined;
     const snapshot = decode<MerchantSnapshot>(raw);
     // Both ranges at once (readRange). Nothing else writes this merchant
@@ -227,6 +229,40 @@ export class LevelStore implements Store {
     const orders = rows.map((v) => decode<Order>(v));
     const tail = await this.resolve(merchantId, tailRows, orders);
     return { snapshot, tail, orders };
+  }
+
+  /**
+   * A snapshot row, read together with the others asked for in the same run
+   * of the event loop's microtasks: one db.getMany for all of them. A single
+   * db.get takes a LevelDB snapshot on the calling thread (classic-level's
+   * GetWorker), which locks the database's mutex; under load that mutex is
+   * held by LevelDB's other threads (the write, the compaction, the reads in
+   * libuv's pool), and on two busy cores the runtime thread waited for it
+   * ~22 µs a get when every order came for a merchant not in memory
+   * (docs/benchmarks.md, "Sixteenth session"). getMany takes one snapshot for
+   * the lot, and reads them in one task of libuv's pool.
+   */
+  private readSnapshotRow(key: string): Promise<string | undefined> {
+    return new Promise<string | undefined>((resolve, reject) => {
+      if (this.snapReads === undefined) {
+        this.snapReads = [];
+        queueMicrotask(() => this.flushSnapshotReads());
+      }
+      this.snapReads.push({ key, resolve, reject });
+    });
+  }
+
+  private flushSnapshotReads(): void {
+    const reads = this.snapReads!;
+    this.snapReads = undefined;
+    this.db.getMany(reads.map((r) => r.key)).then(
+      (values) => {
+        for (let i = 0; i < reads.length; i++) reads[i]!.resolve(values[i]);
+      },
+      (e: unknown) => {
+        for (const r of reads) r.reject(e);
+      },
+    );
   }
 
   async readEvents(merchantId: string, fromSeq: number, limit: number): Promise<MerchantEvent[]> {
