@@ -2,13 +2,13 @@
  * Unary gRPC calls to one `host:port` over node:http2, for the lenders'
  * gateways (./clients.ts).
  *
- * Why not grpc-js's client: a ReceiveRepayment through it cost ~180 µs of
- * the runtime thread's CPU (its call stack of interceptors, resolving,
- * load-balancing and subchannel calls, filters and Metadata objects, and the
- * garbage of all that), against ~80 µs for the same call made here
- * (`.bench`-style A/B in docs/benchmarks.md, "Sixteenth session"). Settling
- * a thousand financings makes ~0.2 lender calls per completed order, so that
- * was a fifth of the server's CPU per completion. What a unary call needs of
+ * Why not grpc-js's client: a ReceiveRepayment through it cost 176–239 µs
+ * of CPU (its call stack of interceptors, resolving, load-balancing and
+ * subchannel calls, filters and Metadata objects, and the garbage of all
+ * that), against 107–125 µs made here, encoding included (a standalone client
+ * against the fake gateway; docs/benchmarks.md, "Sixteenth session").
+ * Settling a thousand financings makes ~0.2 lender calls per completed
+ * order, so that was a fifth of the server's CPU per completion. What a unary call needs of
  * gRPC is small, and HTTP/2 (node:http2, nghttp2) does the rest:
  *
  *   - the request: HEADERS (`:path` /package.Service/Method, content-type
