@@ -89,6 +89,9 @@ describe('UnaryChannel', () => {
     expect(body[0]).to.equal(0); // not compressed
     expect(body.readUInt32BE(1)).to.equal(body.length - 5);
     expect(svc.ReceiveRepayment!.requestDeserialize(body.subarray(5))).to.include({ idempotencyKey: 'K1', merchantId: 'M1' });
+    // grpc-timeout has at most 8 digits: a longer deadline goes in seconds.
+    await ch.call(REPAY, message, 250_000_000);
+    expect(s.received[1]!.headers['grpc-timeout']).to.equal('250000S');
   });
 
   it('should fail with the status and decoded message of an error in the trailers, or alone in the headers', async () => {

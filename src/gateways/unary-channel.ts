@@ -63,6 +63,12 @@ function statusOfHttp(httpStatus: number): number {
   }
 }
 
+/** The grpc-timeout header: at most 8 digits (gRPC over HTTP/2), so a deadline that long goes in seconds. */
+export function grpcTimeout(ms: number): string {
+  const m = Math.max(1, Math.ceil(ms));
+  return m <= 99_999_999 ? `${m}m` : `${Math.min(99_999_999, Math.ceil(m / 1000))}S`;
+}
+
 /** The length-prefixed message of a gRPC request: flag 0 (uncompressed), length, bytes. */
 export function frame(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(5 + message.length);
@@ -102,7 +108,7 @@ export class UnaryChannel {
         session = this.connected();
         stream = session.request({
           ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers',
-          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+          'grpc-timeout': grpcTimeout(timeoutMs),
         });
       } catch (e) {
         reject(new UnaryCallError(UNAVAILABLE, e instanceof Error ? e.message : String(e)));
@@ -124,7 +130,7 @@ export class UnaryChannel {
         stream.close(http2.constants.NGHTTP2_CANCEL);
         this.retire(session);
         finish(new UnaryCallError(DEADLINE_EXCEEDED, `no answer from ${this.target} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, Math.min(timeoutMs, 2 ** 31 - 1)); // setTimeout's longest delay
       const take = (h: http2.IncomingHttpHeaders) => {
         const s = h['grpc-status'];
         if (s !== undefined) {
