@@ -8,8 +8,9 @@
  * that), against 107–125 µs made here, encoding included (a standalone client
  * against the fake gateway; docs/benchmarks.md, "Sixteenth session").
  * Settling a thousand financings makes ~0.2 lender calls per completed
- * order, so that was a fifth of the server's CPU per completion. What a unary call needs of
- * gRPC is small, and HTTP/2 (node:http2, nghttp2) does the rest:
+ * order, so that was a fifth of the server's CPU per completion. What a
+ * unary call needs of gRPC is small, and HTTP/2 (node:http2, nghttp2) does
+ * the rest:
  *
  *   - the request: HEADERS (`:path` /package.Service/Method, content-type
  *     application/grpc, te: trailers, grpc-timeout) and one length-prefixed
