@@ -28,7 +28,7 @@ import type { GatewayCounts, IngestJob, LoadJob, TrackReport, UnaryJob, WatchRes
 import { PATHS } from './bench/wire';
 
 const ROOT = path.resolve(__dirname, '..');
-const ALL = ['ceiling', 'record', 'record@50%', 'ingest', 'watch', 'settle', 'settle@50%'] as const;
+const ALL = ['ceiling', 'ceiling@50%', 'record', 'record@50%', 'ingest', 'watch', 'settle', 'settle@50%'] as const;
 type ScenarioName = (typeof ALL)[number];
 
 const { values: argv } = parseArgs({
@@ -77,7 +77,7 @@ if (argv.help) {
   --watchers-per-merchant N  (default 4)
   --half-of record=N,settle=N  the @50% scenarios offer half of N calls/s instead of half of this run's
                              closed-loop throughput (A/B comparisons at one offered load; the closed-loop
-                             scenario need not run)
+                             scenario need not run); ceiling=N too, e.g. to offer GetLender record@50%'s load
   --delivery-wait S          how long to wait for repayments to reach the lender after settle (default 30; quick 3)
   --cpu-prof                 run the server with --cpu-prof (profiles in .bench/prof/)
   --node-options="..."       extra node flags for the server (e.g. --node-options="--trace-gc"; its output goes to .bench/server.log)
@@ -115,11 +115,11 @@ const cfg = {
   target: argv.target,
   serverPid: argv['server-pid'] ? Number(argv['server-pid']) : undefined,
 };
-function parseHalfOf(v: string | undefined): { record?: number; settle?: number } {
-  const out: { record?: number; settle?: number } = {};
+function parseHalfOf(v: string | undefined): { ceiling?: number; record?: number; settle?: number } {
+  const out: { ceiling?: number; record?: number; settle?: number } = {};
   for (const part of (v ?? '').split(',').filter(Boolean)) {
     const [name, n] = part.split('=');
-    if ((name !== 'record' && name !== 'settle') || !(Number(n) > 0)) throw new Error(`--half-of takes record=N,settle=N; got ${part}`);
+    if ((name !== 'ceiling' && name !== 'record' && name !== 'settle') || !(Number(n) > 0)) throw new Error(`--half-of takes ceiling=N,record=N,settle=N; got ${part}`);
     out[name] = Number(n);
   }
   return out;
@@ -423,9 +423,14 @@ function unaryJob(env: Env, worker: number, urlPath: string, source: SourceSpec,
 
 // ------------------------------------------------------------------ scenarios
 
-async function ceiling(env: Env, rep: number): Promise<ScenarioResult> {
-  const { results, cpu } = await runLoad(env, (i) => unaryJob(env, i, PATHS.GetLender, { kind: 'getLender', lenderId: LENDER }, 1));
-  return baseResult('ceiling', rep, 'closed', cfg.workers * cfg.conns * cfg.streams, null, results, cpu);
+/**
+ * GetLender, closed loop; with a rate, open loop at that rate: `ceiling@50%`,
+ * the read's own latency at half its maximum load, the baseline of the
+ * @50% scenarios' p99 (what gRPC on Node gives a call that does nothing).
+ */
+async function ceiling(env: Env, rep: number, rate?: number): Promise<ScenarioResult> {
+  const { results, cpu } = await runLoad(env, (i) => unaryJob(env, i, PATHS.GetLender, { kind: 'getLender', lenderId: LENDER }, 1, rate));
+  return baseResult(rate ? 'ceiling@50%' : 'ceiling', rep, rate ? 'open' : 'closed', rate ? 0 : cfg.workers * cfg.conns * cfg.streams, rate ?? null, results, cpu);
 }
 
 async function record(env: Env, rep: number, rate?: number): Promise<ScenarioResult> {
@@ -603,7 +608,10 @@ async function runRep(env: Env, rep: number): Promise<ScenarioResult[]> {
     log(`rep ${rep} ${r.scenario}: ${Math.round(r.throughput)} ops/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, server ${r.serverCpuPct.toFixed(0)} % CPU, ${r.errors} errors`);
     for (const w of r.warnings) log(`  ! ${w}`);
   };
-  if (want('ceiling')) done(await ceiling(env, rep));
+  let ceil: ScenarioResult | undefined;
+  if (want('ceiling')) done((ceil = await ceiling(env, rep)));
+  const ceilingMax = cfg.halfOf.ceiling ?? ceil?.throughput ?? 0;
+  if (want('ceiling@50%') && ceilingMax > 0) done(await ceiling(env, rep, ceilingMax / 2));
   let rec: ScenarioResult | undefined;
   if (want('record')) done((rec = await record(env, rep)));
   const recordMax = cfg.halfOf.record ?? rec?.throughput ?? 0;
@@ -625,7 +633,6 @@ async function runRep(env: Env, rep: number): Promise<ScenarioResult[]> {
     if (restart) half.warnings.push('ran on a fresh server: the settle pass had left repayments undelivered');
     done(half);
   }
-  const ceil = out.find((r) => r.scenario === 'ceiling');
   if (ceil && ceil.throughput > 0) for (const r of out) r.ratioToCeiling = r.throughput / ceil.throughput;
   return out;
 }
