@@ -15,7 +15,11 @@
  *     used while more than `maxActive` actors or more than `maxOrders` orders
  *     are in memory, are dropped from memory (their state is on disk
  *     already). The order bound is what bounds memory: merchants differ in
- *     size by orders of magnitude.
+ *     size by orders of magnitude. Least recently used across all shards:
+ *     taking shard 0's oldest first evicted the busiest merchants of that
+ *     shard while other shards held idle ones, and each came back with a
+ *     reload of its whole order book (docs/benchmarks.md, "Seventeenth
+ *     session").
  *  R5 Bounded queues: a full mailbox or shard gives RESOURCE_EXHAUSTED.
  *  R6 Commands queued together share a commit: when an actor takes a command
  *     that needs nothing from the store (no prepare, no request record) and
@@ -85,6 +89,8 @@ interface Slot {
   mailbox: Task[];
   running: boolean;
   lastUsed: number;
+  /** When a task was last queued, as a count of all tasks queued (the order of the shard's Map; eviction compares shards by it). */
+  queuedAt: number;
   /** Orders of this actor counted in Router.ordersHeld. */
   held: number;
   /** What the actor's next journal rows may refer to (src/store/journal.ts); dropped with the actor. */
@@ -157,6 +163,8 @@ export class Router {
   private ordersHeld = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Tasks queued since start: Slot.queuedAt's clock. */
+  private queuedCount = 0;
   /** Actors passivated since start, by reason (metrics). */
   private readonly passivated = { idle: 0, capacity: 0 };
   private draining: (() => void) | undefined;
@@ -213,13 +221,14 @@ export class Router {
       return Promise.reject(exhausted('SHARD_BUSY', 'the service is overloaded', 100));
     }
     if (!slot) {
-      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0, journal: undefined };
+      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, queuedAt: 0, held: 0, journal: undefined };
       shard.slots.set(merchantId, slot);
     } else {
       // Map order is recency order: move to the back.
       shard.slots.delete(merchantId);
       shard.slots.set(merchantId, slot);
     }
+    slot.queuedAt = ++this.queuedCount;
     const s = slot;
     shard.queued++;
     this.inFlight++;
@@ -496,12 +505,23 @@ export class Router {
     return this.active > this.config.maxActive || this.ordersHeld > this.config.maxOrders;
   }
 
+  /**
+   * Evicts the least recently used idle actor of all shards until under the
+   * bounds (R4): each shard's slots are in recency order, so its first idle
+   * slot is its candidate, and the oldest candidate goes.
+   */
   private evictOverCap(): void {
-    for (const shard of this.shards) {
-      for (const slot of shard.slots.values()) {
-        if (!this.overCap()) return;
-        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot, 'capacity');
+    while (this.overCap()) {
+      let victim: Slot | undefined;
+      for (const shard of this.shards) {
+        for (const slot of shard.slots.values()) {
+          if (slot.running || slot.mailbox.length > 0) continue;
+          if (victim === undefined || slot.queuedAt < victim.queuedAt) victim = slot;
+          break;
+        }
       }
+      if (victim === undefined) return;
+      this.evict(victim.shard, victim, 'capacity');
     }
   }
 
