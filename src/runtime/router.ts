@@ -15,11 +15,11 @@
  *     used while more than `maxActive` actors or more than `maxOrders` orders
  *     are in memory, are dropped from memory (their state is on disk
  *     already). The order bound is what bounds memory: merchants differ in
- *     size by orders of magnitude. Least recently used across all shards:
- *     taking shard 0's oldest first evicted the busiest merchants of that
- *     shard while other shards held idle ones, and each came back with a
- *     reload of its whole order book (docs/benchmarks.md, "Seventeenth
- *     session").
+ *     size by orders of magnitude. Least recently used across all shards
+ *     (one recency order for all actors): taking shard 0's oldest first
+ *     evicted the busiest merchants of that shard while other shards held
+ *     idle ones, and each came back with a reload of its whole order book
+ *     (docs/benchmarks.md, "Seventeenth session").
  *  R5 Bounded queues: a full mailbox or shard gives RESOURCE_EXHAUSTED.
  *  R6 Commands queued together share a commit: when an actor takes a command
  *     that needs nothing from the store (no prepare, no request record) and
@@ -89,8 +89,6 @@ interface Slot {
   mailbox: Task[];
   running: boolean;
   lastUsed: number;
-  /** When a task was last queued, as a count of all tasks queued (the order of the shard's Map; eviction compares shards by it). */
-  queuedAt: number;
   /** Orders of this actor counted in Router.ordersHeld. */
   held: number;
   /** What the actor's next journal rows may refer to (src/store/journal.ts); dropped with the actor. */
@@ -98,7 +96,6 @@ interface Slot {
 }
 
 interface Shard {
-  slots: Map<string, Slot>;
   queued: number;
 }
 
@@ -163,8 +160,8 @@ export class Router {
   private ordersHeld = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private inFlight = 0;
-  /** Tasks queued since start: Slot.queuedAt's clock. */
-  private queuedCount = 0;
+  /** Every actor's slot, least recently used first (R4). */
+  private readonly slots = new Map<string, Slot>();
   /** Actors passivated since start, by reason (metrics). */
   private readonly passivated = { idle: 0, capacity: 0 };
   private draining: (() => void) | undefined;
@@ -176,7 +173,7 @@ export class Router {
     private readonly random: { newFinancingId(): string; newCode(): string },
     private readonly onCommitted: (c: Committed) => void,
   ) {
-    this.shards = Array.from({ length: config.shards }, () => ({ slots: new Map(), queued: 0 }));
+    this.shards = Array.from({ length: config.shards }, () => ({ queued: 0 }));
     if (config.idleMs > 0) {
       this.sweeper = setInterval(() => this.sweepIdle(), Math.max(1000, Math.floor(config.idleMs / 2)));
       this.sweeper.unref();
@@ -213,7 +210,7 @@ export class Router {
 
   private enqueue<T>(merchantId: string, work: ((slot: Slot) => Promise<T>) | undefined, command: CommandOptions<unknown, unknown> | undefined): Promise<T> {
     const shard = this.shards[this.shardOf(merchantId)]!;
-    let slot = shard.slots.get(merchantId);
+    let slot = this.slots.get(merchantId);
     if (slot && slot.mailbox.length >= this.config.maxMailbox) {
       return Promise.reject(exhausted('MAILBOX_FULL', `too many requests queued for merchant ${merchantId}`, 100));
     }
@@ -221,14 +218,13 @@ export class Router {
       return Promise.reject(exhausted('SHARD_BUSY', 'the service is overloaded', 100));
     }
     if (!slot) {
-      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, queuedAt: 0, held: 0, journal: undefined };
-      shard.slots.set(merchantId, slot);
+      slot = { merchantId, shard, merchant: undefined, mailbox: [], running: false, lastUsed: 0, held: 0, journal: undefined };
+      this.slots.set(merchantId, slot);
     } else {
       // Map order is recency order: move to the back.
-      shard.slots.delete(merchantId);
-      shard.slots.set(merchantId, slot);
+      this.slots.delete(merchantId);
+      this.slots.set(merchantId, slot);
     }
-    slot.queuedAt = ++this.queuedCount;
     const s = slot;
     shard.queued++;
     this.inFlight++;
@@ -505,38 +501,24 @@ export class Router {
     return this.active > this.config.maxActive || this.ordersHeld > this.config.maxOrders;
   }
 
-  /**
-   * Evicts the least recently used idle actor of all shards until under the
-   * bounds (R4): each shard's slots are in recency order, so its first idle
-   * slot is its candidate, and the oldest candidate goes.
-   */
+  /** Evicts idle actors, least recently used first, until under the bounds (R4). */
   private evictOverCap(): void {
-    while (this.overCap()) {
-      let victim: Slot | undefined;
-      for (const shard of this.shards) {
-        for (const slot of shard.slots.values()) {
-          if (slot.running || slot.mailbox.length > 0) continue;
-          if (victim === undefined || slot.queuedAt < victim.queuedAt) victim = slot;
-          break;
-        }
-      }
-      if (victim === undefined) return;
-      this.evict(victim.shard, victim, 'capacity');
+    for (const slot of this.slots.values()) {
+      if (!this.overCap()) return;
+      if (!slot.running && slot.mailbox.length === 0) this.evict(slot, 'capacity');
     }
   }
 
   private sweepIdle(): void {
     const cutoff = Date.now() - this.config.idleMs;
-    for (const shard of this.shards) {
-      for (const slot of [...shard.slots.values()]) {
-        if (slot.lastUsed > cutoff) break; // recency order: the rest are newer
-        if (!slot.running && slot.mailbox.length === 0) this.evict(shard, slot, 'idle');
-      }
+    for (const slot of this.slots.values()) {
+      if (slot.lastUsed > cutoff) break; // recency order: the rest are newer
+      if (!slot.running && slot.mailbox.length === 0) this.evict(slot, 'idle');
     }
   }
 
-  private evict(shard: Shard, slot: Slot, reason: 'idle' | 'capacity'): void {
-    shard.slots.delete(slot.merchantId);
+  private evict(slot: Slot, reason: 'idle' | 'capacity'): void {
+    this.slots.delete(slot.merchantId);
     if (slot.merchant) this.passivated[reason]++;
     this.forget(slot);
   }
